@@ -69,16 +69,17 @@ final class GgufHeaderReader {
         for (long i = 0; i < kvCount; i++) {
             long at = in.position();
             String key = in.string("metadata key #" + i);
-            int typeId = in.i32("type of metadata key '" + key + "'");
+            String shown = printable(key);
+            int typeId = in.i32("type of metadata key '" + shown + "'");
             GgufValueType type = GgufValueType.byId(Integer.toUnsignedLong(typeId));
             if (type == null) {
-                throw in.error(at, "metadata key '" + key + "' has unknown value type "
+                throw in.error(at, "metadata key '" + shown + "' has unknown value type "
                         + Integer.toUnsignedString(typeId));
             }
             if (meta.has(key)) {
-                throw in.error(at, "duplicate metadata key '" + key + "'");
+                throw in.error(at, "duplicate metadata key '" + shown + "'");
             }
-            Object value = type == GgufValueType.ARRAY ? readArray(key, 1) : readScalar(type, key);
+            Object value = type == GgufValueType.ARRAY ? readArray(shown, 1) : readScalar(type, shown);
             meta.put(key, type, value, at);
         }
         GgufMetadata metadata = meta.build();
@@ -89,7 +90,7 @@ final class GgufHeaderReader {
         for (long i = 0; i < tensorCount; i++) {
             GgufTensorInfo t = readTensorInfo(i, alignment);
             if (!names.add(t.name())) {
-                throw in.error(in.position(), "duplicate tensor name '" + t.name() + "'");
+                throw in.error(in.position(), "duplicate tensor name '" + printable(t.name()) + "'");
             }
             tensors.add(t);
         }
@@ -117,13 +118,12 @@ final class GgufHeaderReader {
     private void checkCount(long count, int minBytes, long at, String what) {
         long remaining = in.remaining();
         if (count < 0 || count > remaining / minBytes) {
-            throw in.error(at, "truncated: " + Long.toUnsignedString(count) + " " + what + " need at least "
-                    + (count < 0 || count > Long.MAX_VALUE / minBytes ? "more than 2^63"
-                            : Long.toString(count * minBytes))
-                    + " bytes at byte " + in.position() + ", file has " + in.size());
+            throw in.error(at, "truncated: " + Long.toUnsignedString(count) + " " + what + " need "
+                    + atLeast(count, minBytes) + " at byte " + in.position() + ", file has " + in.size());
         }
     }
 
+    /** {@code key} is the printable form, used only in messages. */
     private Object readScalar(GgufValueType type, String key) {
         String what = "value of '" + key + "'";
         return switch (type) {
@@ -151,6 +151,7 @@ final class GgufHeaderReader {
         return b == 1;
     }
 
+    /** {@code key} is the printable form, used only in messages. */
     private GgufArray readArray(String key, int depth) {
         long at = in.position();
         String what = "array '" + key + "'";
@@ -166,9 +167,7 @@ final class GgufHeaderReader {
         int min = type.minimumSize();
         if (count < 0 || count > in.remaining() / min) {
             throw in.error(at + 4, "truncated: " + Long.toUnsignedString(count) + " elements of " + type
-                    + " in " + what + " need at least " + (count < 0 || count > Long.MAX_VALUE / min
-                            ? "more than 2^63" : Long.toString(count * min))
-                    + " bytes at byte " + in.position() + ", file has " + in.size());
+                    + " in " + what + " need " + atLeast(count, min) + " at byte " + in.position() + ", file has " + in.size());
         }
         if (count > GgufCursor.MAX_ARRAY) {
             throw in.error(at + 4, what + " has " + count + " elements, more than a Java array can hold");
@@ -230,7 +229,7 @@ final class GgufHeaderReader {
     private GgufTensorInfo readTensorInfo(long index, int alignment) {
         long at = in.position();
         String name = in.string("name of tensor #" + index);
-        String what = "tensor '" + name + "'";
+        String what = "tensor '" + printable(name) + "'";
         long nDims = Integer.toUnsignedLong(in.i32("dimension count of " + what));
         if (nDims > MAX_DIMS) {
             throw in.error(at, what + " has " + nDims + " dimensions, at most " + MAX_DIMS + " are allowed");
@@ -291,7 +290,7 @@ final class GgufHeaderReader {
         for (GgufTensorInfo t : tensors) {
             if (t.offset() > dataSize || t.byteSize() > dataSize - t.offset()) {
                 throw new ModelFileException(file, dataOffset + t.offset(), "truncated: expected "
-                        + t.byteSize() + " bytes for data of tensor '" + t.name() + "' at byte "
+                        + t.byteSize() + " bytes for data of tensor '" + printable(t.name()) + "' at byte "
                         + (dataOffset + t.offset()) + ", file has " + size);
             }
         }
@@ -304,15 +303,42 @@ final class GgufHeaderReader {
             }
             long furthestEnd = furthest == null ? 0 : furthest.offset() + furthest.byteSize();
             if (furthest != null && cur.offset() < furthestEnd) {
-                throw new ModelFileException(file, dataOffset + cur.offset(), "data of tensor '" + cur.name()
+                throw new ModelFileException(file, dataOffset + cur.offset(), "data of tensor '"
+                        + printable(cur.name())
                         + "' (bytes " + cur.offset() + ".." + (cur.offset() + cur.byteSize())
-                        + " of the data section) overlaps tensor '" + furthest.name() + "' (bytes "
+                        + " of the data section) overlaps tensor '" + printable(furthest.name()) + "' (bytes "
                         + furthest.offset() + ".." + furthestEnd + ")");
             }
             if (furthest == null || cur.offset() + cur.byteSize() > furthestEnd) {
                 furthest = cur;
             }
         }
+    }
+
+    /** "at least N bytes" for {@code count} items of {@code minBytes} each, without overflowing. */
+    private static String atLeast(long count, int minBytes) {
+        return count < 0 || count > Long.MAX_VALUE / minBytes ? "more than 2^63 bytes"
+                : "at least " + count * minBytes + " bytes";
+    }
+
+    /**
+     * A name from the file as it may appear in a message: control and non-ASCII characters escaped,
+     * cut to 80 characters, so that a corrupted length cannot make a message megabytes long.
+     */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 80; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f) {
+                sb.append(c);
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        if (sb.length() >= 80 && s.length() > 80) {
+            sb.append("...(").append(s.length()).append(" chars)");
+        }
+        return sb.toString();
     }
 
     static long alignUp(long x, long alignment) {
