@@ -1,0 +1,110 @@
+package dev.kvlens.inference.tokenizer;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * llama.cpp's WPM tokenizer (llm_tokenizer_wpm): NFD (each code point replaced by the first code
+ * point of its decomposition, which drops accents), lower-case, split on whitespace, punctuation,
+ * ASCII symbols and CJK ideographs, then per word a greedy longest match where the word start
+ * carries U+2581 (the GGUF conversion stores BERT's "##" continuations bare and word starts with
+ * "▁"). A word with an unmatched position becomes the unknown token.
+ */
+final class WordPieceEncoder {
+
+    private static final String PHANTOM_SPACE = "\u2581";
+
+    private final GgufVocabulary vocab;
+    private final int unk;
+
+    WordPieceEncoder(GgufVocabulary vocab, int unk) {
+        this.vocab = vocab;
+        this.unk = unk;
+    }
+
+    void encode(String text, IntList out) {
+        for (String word : preprocess(text)) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            String w = PHANTOM_SPACE + word;
+            int n = w.length();
+            int before = out.size;
+            for (int i = 0; i < n; i++) {
+                boolean match = false;
+                for (int j = Math.min(n, i + vocab.maxTokenChars() + 1); j > i; j--) {
+                    int id = vocab.id(w.substring(i, j));
+                    if (id >= 0) {
+                        out.add(id);
+                        match = true;
+                        i = j - 1;
+                        break;
+                    }
+                }
+                if (!match) {
+                    out.size = before; // discard the partial word
+                    break;
+                }
+            }
+            if (out.size == before) {
+                out.add(unk);
+            }
+        }
+    }
+
+    static List<String> preprocess(String text) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        for (int k = 0; k < text.length(); ) {
+            int cp0 = text.codePointAt(k);
+            k += Character.charCount(cp0);
+            int cpt = firstOfNfd(cp0);
+            if (CodepointFlags.isWhitespace(cpt)) {
+                if (!word.isEmpty()) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                }
+                continue;
+            }
+            if (cpt == 0 || cpt == 0xFFFD || CodepointFlags.isControl(cpt)) {
+                continue;
+            }
+            int lower = Character.toLowerCase(cpt);
+            if (CodepointFlags.isPunctuation(cpt) || (cpt < 0x7F && CodepointFlags.isSymbol(cpt)) || isChineseChar(cpt)) {
+                if (!word.isEmpty()) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                }
+                words.add(new String(Character.toChars(lower)));
+            } else {
+                word.appendCodePoint(lower);
+            }
+        }
+        if (!word.isEmpty()) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    /** llama.cpp's NFD table maps a code point to the first code point of its canonical decomposition. */
+    private static int firstOfNfd(int cp) {
+        if (cp < 0xC0) {
+            return cp;
+        }
+        String s = new String(Character.toChars(cp));
+        String d = Normalizer.normalize(s, Normalizer.Form.NFD);
+        return d.codePointAt(0);
+    }
+
+    private static boolean isChineseChar(int cpt) {
+        return (cpt >= 0x04E00 && cpt <= 0x09FFF)
+                || (cpt >= 0x03400 && cpt <= 0x04DBF)
+                || (cpt >= 0x20000 && cpt <= 0x2A6DF)
+                || (cpt >= 0x2A700 && cpt <= 0x2B73F)
+                || (cpt >= 0x2B740 && cpt <= 0x2B81F)
+                || (cpt >= 0x2B920 && cpt <= 0x2CEAF) // 0x2B920 as in HF's Rust code
+                || (cpt >= 0x0F900 && cpt <= 0x0FAFF)
+                || (cpt >= 0x2F800 && cpt <= 0x2FA1F);
+    }
+}
