@@ -33,4 +33,43 @@ public interface WeightMatrix {
      * once per tile of tokens, which is what makes prefill faster than {@code n} matvecs.
      */
     void matmul(float[] x, int n, float[] out);
+
+    /**
+     * A matrix over {@code data} (not copied). Rows are whole blocks, so {@code cols} must be a
+     * multiple of the type's block size and {@code data} exactly {@code rows * type.byteSize(cols)}
+     * bytes long.
+     *
+     * @throws IllegalArgumentException when the type is not supported or the sizes disagree
+     */
+    static WeightMatrix of(GgmlType type, MemorySegment data, int rows, int cols) {
+        if (type == null || data == null) {
+            throw new IllegalArgumentException("type and data must not be null");
+        }
+        if (rows < 0 || cols <= 0) {
+            throw new IllegalArgumentException(
+                    "bad shape " + rows + " x " + cols + " for a " + type + " matrix");
+        }
+        if (cols % type.blockSize() != 0) {
+            throw new IllegalArgumentException(type + " rows must be whole blocks of "
+                    + type.blockSize() + " values, but cols = " + cols);
+        }
+        long rowBytes = type.byteSize(cols);
+        if (rowBytes < 0 || (long) rows * rowBytes != data.byteSize()) {
+            throw new IllegalArgumentException(type + " matrix " + rows + " x " + cols + " needs "
+                    + (long) rows * rowBytes + " bytes, but the data holds " + data.byteSize());
+        }
+        return switch (type) {
+            case F32 -> new F32Matrix(data, rows, cols);
+            case F16 -> new F16Matrix(data, rows, cols);
+            case BF16 -> new Bf16Matrix(data, rows, cols);
+            case Q8_0 -> new Q8_0Matrix(data, rows, cols);
+            case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q4_K -> new Q4KMatrix(data, rows, cols);
+            case Q5_K -> new Q5KMatrix(data, rows, cols);
+            case Q6_K -> new Q6KMatrix(data, rows, cols);
+            default -> throw new IllegalArgumentException(
+                    "weight format " + type + " is not supported (supported: F32, F16, BF16, Q8_0,"
+                            + " Q4_0, Q4_K, Q5_K, Q6_K)");
+        };
+    }
 }

@@ -1,0 +1,117 @@
+package dev.kvlens.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What every format shares: the shape, the bytes, and matvec/matmul spread over {@link Parallel}.
+ * Subclasses supply the per-row kernels {@link #dotRow} and {@link #dequantizeRow}.
+ */
+abstract class AbstractWeightMatrix implements WeightMatrix {
+
+    /** Rows decoded together in matmul; matches the 4 x 4 register tile of {@link MatmulKernel}. */
+    private static final int ROW_TILE = 4;
+    /** Floats of input kept hot per token tile (1 MiB): larger prompts are taken in slices. */
+    private static final int TOKEN_TILE_FLOATS = 1 << 18;
+
+    final GgmlType type;
+    final MemorySegment data;
+    final int rows;
+    final int cols;
+    final long rowBytes;
+
+    AbstractWeightMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
+        this.type = type;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = type.byteSize(cols);
+    }
+
+    @Override
+    public GgmlType type() {
+        return type;
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Byte offset of row {@code row}, checked so a bad index fails with a clear message. */
+    final long rowOffset(int row) {
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("row " + row + " of a matrix with " + rows + " rows");
+        }
+        return row * rowBytes;
+    }
+
+    @Override
+    public void matvec(float[] x, float[] out) {
+        if (x.length < cols || out.length < rows) {
+            throw new IllegalArgumentException("matvec of " + rows + " x " + cols + " needs x >= " + cols
+                    + " and out >= " + rows + ", got " + x.length + " and " + out.length);
+        }
+        Parallel.forRange(rows, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                out[r] = dotRow(r, x, 0);
+            }
+        });
+    }
+
+    @Override
+    public void matmul(float[] x, int n, float[] out) {
+        if (n < 0 || (long) n * cols > x.length || (long) n * rows > out.length) {
+            throw new IllegalArgumentException("matmul of " + rows + " x " + cols + " with " + n
+                    + " tokens needs x >= " + (long) n * cols + " and out >= " + (long) n * rows
+                    + ", got " + x.length + " and " + out.length);
+        }
+        if (n == 0) {
+            return;
+        }
+        if (n == 1) {
+            matvec(x, out);
+            return;
+        }
+        int tokenTile = Math.max(ROW_TILE, TOKEN_TILE_FLOATS / cols / ROW_TILE * ROW_TILE);
+        int rowTiles = (rows + ROW_TILE - 1) / ROW_TILE;
+        Parallel.forRange(rowTiles, (start, end) -> {
+            float[] w = new float[ROW_TILE * cols];
+            for (int t0 = 0; t0 < n; t0 += tokenTile) {
+                int t1 = Math.min(n, t0 + tokenTile);
+                for (int tile = start; tile < end; tile++) {
+                    int r0 = tile * ROW_TILE;
+                    int nr = Math.min(ROW_TILE, rows - r0);
+                    for (int i = 0; i < nr; i++) {
+                        dequantizeRow(r0 + i, w, i * cols);
+                    }
+                    int t = t0;
+                    if (nr == ROW_TILE) {
+                        for (; t + 4 <= t1; t += 4) {
+                            MatmulKernel.tile4x4(w, cols, x, t, out, rows, r0);
+                        }
+                    }
+                    for (; t < t1; t++) {
+                        for (int i = 0; i < nr; i++) {
+                            out[t * rows + r0 + i] = VectorOps.dot(w, i * cols, x, t * cols, cols);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return type + " matrix " + rows + " x " + cols;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.kvlens.kernels;
+
+import static dev.kvlens.kernels.Simd.F;
+import static dev.kvlens.kernels.Simd.L;
+import static dev.kvlens.kernels.Simd.S;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** bfloat16 values: the top 16 bits of a float. */
+final class Bf16Matrix extends AbstractWeightMatrix {
+
+    Bf16Matrix(MemorySegment data, int rows, int cols) {
+        super(GgmlType.BF16, data, rows, cols);
+    }
+
+    @Override
+    public float dotRow(int row, float[] x, int xOffset) {
+        long base = rowOffset(row);
+        MemorySegment seg = data;
+        int n = cols;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+            long o = base + 2L * i;
+            FloatVector w0 = Simd.bf16ToFloats(ShortVector.fromMemorySegment(S, seg, o, Le.ORDER));
+            FloatVector w1 = Simd.bf16ToFloats(ShortVector.fromMemorySegment(S, seg, o + 2L * L, Le.ORDER));
+            acc0 = w0.fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += Float.intBitsToFloat(seg.get(Le.SHORT, base + 2L * i) << 16) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int offset) {
+        long base = rowOffset(row);
+        MemorySegment seg = data;
+        int n = cols;
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            Simd.bf16ToFloats(ShortVector.fromMemorySegment(S, seg, base + 2L * i, Le.ORDER)).intoArray(out, offset + i);
+        }
+        for (; i < n; i++) {
+            out[offset + i] = Float.intBitsToFloat(seg.get(Le.SHORT, base + 2L * i) << 16);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.kvlens.kernels;
+
+import static dev.kvlens.kernels.Simd.B;
+import static dev.kvlens.kernels.Simd.F;
+import static dev.kvlens.kernels.Simd.L;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q6_K super-blocks of 256: 128 bytes ql (low 4 bits), 64 bytes qh (high 2 bits), 16 int8 scales
+ * (one per 16 values), f16 d; value = d * scale * (q - 32). Each half of 128 values uses 64 ql and
+ * 32 qh bytes: ql[l] low/high nibbles are values l and l + 64, ql[l + 32] values l + 32 and l + 96,
+ * and qh[l] bit pairs 0, 2, 4, 6 extend them in that order (l, l + 32, l + 64, l + 96).
+ */
+final class Q6KMatrix extends AbstractWeightMatrix {
+
+    static final int BLOCK = 256;
+    static final int BLOCK_BYTES = 210;
+
+    Q6KMatrix(MemorySegment data, int rows, int cols) {
+        super(GgmlType.Q6_K, data, rows, cols);
+    }
+
+    @Override
+    public float dotRow(int row, float[] x, int xOffset) {
+        long base = rowOffset(row);
+        MemorySegment seg = data;
+        int blocks = cols / BLOCK;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(seg.get(Le.SHORT, o + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = o + 64L * half;
+                long qh = o + 128 + 32L * half;
+                long sc = o + 192 + 8L * half;
+                int y = xOffset + b * BLOCK + 128 * half;
+                for (int l = 0; l < 32; l += L) {
+                    int is = l / 16;
+                    ByteVector la = ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER);
+                    ByteVector lb = ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER);
+                    ByteVector h = ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER);
+                    ByteVector q1 = la.and((byte) 0x0f).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = lb.and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q3 = la.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q4 = lb.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    acc0 = Simd.bytesToFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
+                    acc1 = Simd.bytesToFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
+                    acc2 = Simd.bytesToFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
+                    acc3 = Simd.bytesToFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
+                }
+            }
+        }
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int offset) {
+        long base = rowOffset(row);
+        MemorySegment seg = data;
+        int blocks = cols / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(seg.get(Le.SHORT, o + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = o + 64L * half;
+                long qh = o + 128 + 32L * half;
+                long sc = o + 192 + 8L * half;
+                int y = offset + b * BLOCK + 128 * half;
+                for (int l = 0; l < 32; l += L) {
+                    int is = l / 16;
+                    ByteVector la = ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER);
+                    ByteVector lb = ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER);
+                    ByteVector h = ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER);
+                    ByteVector q1 = la.and((byte) 0x0f).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = lb.and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q3 = la.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q4 = lb.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    Simd.bytesToFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
+                    Simd.bytesToFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
+                    Simd.bytesToFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
+                    Simd.bytesToFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
+                }
+            }
+        }
+    }
+}

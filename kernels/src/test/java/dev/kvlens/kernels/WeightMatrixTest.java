@@ -1,0 +1,163 @@
+package dev.kvlens.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every format's vector kernels against the plain scalar decoders in {@link ScalarReference}. */
+class WeightMatrixTest {
+
+    private static final int ROWS = 37; // not a multiple of the 4-row matmul tile
+
+    @AfterAll
+    static void restoreThreads() {
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    private static WeightMatrix matrix(GgmlType type, int rows, int cols, long seed) {
+        byte[] bytes = TestMatrices.randomBlocks(type, rows, cols, new Random(seed));
+        return WeightMatrix.of(type, TestMatrices.offHeap(bytes), rows, cols);
+    }
+
+    private static float[] referenceRow(WeightMatrix m, int r) {
+        float[] w = new float[m.cols()];
+        ScalarReference.dequantizeRow(m.type(), m.data(), r * m.type().byteSize(m.cols()), m.cols(), w, 0);
+        return w;
+    }
+
+    /** Tolerance for a float dot: relative to the sum of |w * x|, the scale of rounding error. */
+    private static double tolerance(float[] w, float[] x, int xOff) {
+        double abs = 0;
+        for (int i = 0; i < w.length; i++) {
+            abs += Math.abs((double) w[i] * x[xOff + i]);
+        }
+        return 2e-6 * abs + 1e-30;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void dequantizeRowEqualsScalarReferenceExactly(GgmlType type) {
+        WeightMatrix m = matrix(type, ROWS, TestMatrices.colsFor(type), 11);
+        for (int r = 0; r < m.rows(); r++) {
+            float[] out = new float[m.cols() + 5];
+            m.dequantizeRow(r, out, 5);
+            float[] expected = referenceRow(m, r);
+            for (int i = 0; i < m.cols(); i++) {
+                assertEquals(expected[i], out[5 + i], 0f, type + " row " + r + " col " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void dotRowMatchesScalarReference(GgmlType type) {
+        WeightMatrix m = matrix(type, ROWS, TestMatrices.colsFor(type), 12);
+        Random rnd = new Random(13);
+        float[] x = TestMatrices.gaussian(rnd, m.cols() + 3, 1f);
+        for (int r = 0; r < m.rows(); r++) {
+            float[] w = referenceRow(m, r);
+            double expected = ScalarReference.dot(type, m.data(), r * type.byteSize(m.cols()), m.cols(), x, 3);
+            assertEquals(expected, m.dotRow(r, x, 3), tolerance(w, x, 3), type + " row " + r);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecMatchesScalarReferenceOnTwoThreads(GgmlType type) {
+        Parallel.setThreads(2);
+        WeightMatrix m = matrix(type, 203, TestMatrices.colsFor(type), 14);
+        float[] x = TestMatrices.gaussian(new Random(15), m.cols(), 1f);
+        float[] out = new float[m.rows()];
+        m.matvec(x, out);
+        for (int r = 0; r < m.rows(); r++) {
+            float[] w = referenceRow(m, r);
+            double expected = ScalarReference.dot(type, m.data(), r * type.byteSize(m.cols()), m.cols(), x, 0);
+            assertEquals(expected, out[r], tolerance(w, x, 0), type + " row " + r);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void matmulMatchesScalarReference(GgmlType type) {
+        Parallel.setThreads(2);
+        WeightMatrix m = matrix(type, ROWS, TestMatrices.colsFor(type), 16);
+        for (int n : new int[] {1, 2, 4, 7, 9}) {
+            float[] x = TestMatrices.gaussian(new Random(17 + n), n * m.cols(), 1f);
+            float[] out = new float[n * m.rows()];
+            m.matmul(x, n, out);
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < m.rows(); r++) {
+                    float[] w = referenceRow(m, r);
+                    double expected = ScalarReference.dot(type, m.data(), r * type.byteSize(m.cols()), m.cols(), x, t * m.cols());
+                    assertEquals(expected, out[t * m.rows() + r], tolerance(w, x, t * m.cols()),
+                            type + " n " + n + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulTakesLongPromptsInTokenTiles() {
+        Parallel.setThreads(2);
+        // 4096 columns make the token tile 64, so 130 tokens cross two tile boundaries.
+        WeightMatrix m = matrix(GgmlType.Q8_0, 9, 4096, 18);
+        int n = 130;
+        float[] x = TestMatrices.gaussian(new Random(19), n * m.cols(), 1f);
+        float[] out = new float[n * m.rows()];
+        m.matmul(x, n, out);
+        float[] single = new float[m.rows()];
+        for (int t = 0; t < n; t++) {
+            float[] xt = java.util.Arrays.copyOfRange(x, t * m.cols(), (t + 1) * m.cols());
+            m.matvec(xt, single);
+            for (int r = 0; r < m.rows(); r++) {
+                assertEquals(single[r], out[t * m.rows() + r], 1e-3f, "token " + t + " row " + r);
+            }
+        }
+    }
+
+    @Test
+    void factoryRejectsWrongSizes() {
+        MemorySegment seg = MemorySegment.ofArray(new byte[34 * 4]);
+        assertEquals(GgmlType.Q8_0, WeightMatrix.of(GgmlType.Q8_0, seg, 2, 64).type());
+        IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
+                () -> WeightMatrix.of(GgmlType.Q8_0, seg, 4, 48));
+        assertTrue(partial.getMessage().contains("whole blocks"), partial.getMessage());
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> WeightMatrix.of(GgmlType.Q8_0, seg, 3, 64));
+        assertTrue(size.getMessage().contains("needs 204 bytes"), size.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WeightMatrix.of(GgmlType.Q8_0, seg, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> WeightMatrix.of(GgmlType.Q8_0, seg, -1, 64));
+        IllegalArgumentException unsupported = assertThrows(IllegalArgumentException.class,
+                () -> WeightMatrix.of(GgmlType.Q2_K, MemorySegment.ofArray(new byte[84]), 1, 256));
+        assertTrue(unsupported.getMessage().contains("not supported"), unsupported.getMessage());
+    }
+
+    @Test
+    void rowIndexOutOfRangeIsRejected() {
+        WeightMatrix m = matrix(GgmlType.F32, 3, 8, 20);
+        assertThrows(IndexOutOfBoundsException.class, () -> m.dotRow(3, new float[8], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> m.dequantizeRow(-1, new float[8], 0));
+    }
+
+    @Test
+    void shapeAndDataAreReported() {
+        byte[] bytes = TestMatrices.randomBlocks(GgmlType.Q4_K, 2, 512, new Random(21));
+        MemorySegment seg = MemorySegment.ofArray(bytes);
+        WeightMatrix m = WeightMatrix.of(GgmlType.Q4_K, seg, 2, 512);
+        assertEquals(2, m.rows());
+        assertEquals(512, m.cols());
+        assertEquals(bytes.length, m.data().byteSize());
+        float[] a = new float[512];
+        m.dequantizeRow(1, a, 0);
+        float[] b = referenceRow(m, 1);
+        assertArrayEquals(b, a);
+    }
+}
