@@ -76,4 +76,42 @@ class GgufVocabularyVectorsTest {
         assertTrue(failures.isEmpty(), name + ": " + failures.size() + " of " + in.size() + " differ:\n"
                 + String.join("\n", failures));
     }
+
+    /** Byte-level BPE and SPM with byte fallback lose nothing, so decoding gives the input back. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "mpt", "falcon", "deepseek-coder", "deepseek-llm",
+            "starcoder", "refact"})
+    void decodeInvertsEncode(String name) throws IOException {
+        Path gguf = VOCABS.resolve("ggml-vocab-" + name + ".gguf");
+        Tokenizer tok = load(gguf);
+        List<String> failures = new ArrayList<>();
+        for (String s : inputs(Path.of(gguf + ".inp"))) {
+            String back = tok.decode(tok.encode(s, false, false));
+            if (!back.equals(s)) {
+                failures.add("'" + s + "' -> '" + back + "'");
+            }
+            // streaming, one id at a time, must give the same text
+            TokenDecoder d = tok.streamingDecoder();
+            StringBuilder sb = new StringBuilder();
+            for (int id : tok.encode(s, false, false)) {
+                sb.append(d.accept(id));
+            }
+            sb.append(d.flush());
+            if (!sb.toString().equals(s)) {
+                failures.add("streamed '" + s + "' -> '" + sb + "'");
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** WordPiece lower-cases and drops accents and spaces before punctuation, so only the words survive. */
+    @org.junit.jupiter.api.Test
+    void bertDecodesToLowercasedWords() {
+        Tokenizer tok = load(VOCABS.resolve("ggml-vocab-bert-bge.gguf"));
+        assertEquals(" hello world !", tok.decode(tok.encode("Hello World!", false, false)));
+        int[] withSpecial = tok.encode("Hello", true, false);
+        assertEquals(101, withSpecial[0]); // [CLS]
+        assertEquals(102, withSpecial[withSpecial.length - 1]); // [SEP]
+        assertEquals("bert (WordPiece)", tok.kind());
+    }
 }
