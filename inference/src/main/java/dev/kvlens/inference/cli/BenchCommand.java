@@ -1,0 +1,133 @@
+package dev.kvlens.inference.cli;
+
+import dev.kvlens.inference.cache.KvCache;
+import dev.kvlens.inference.model.ForwardPass;
+import dev.kvlens.inference.model.LoadedModel;
+import dev.kvlens.inference.model.ModelConfig;
+import dev.kvlens.inference.model.ModelLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kvlens bench}: prefill and decode speed. Prefill is one batched forward pass over the
+ * prompt into a fresh cache; decode is single-token steps after it. No sampling is timed: the
+ * tokens come from a fixed sequence, as llama-bench does.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Measure prefill and decode speed in tokens per second.",
+                "Runs once to warm up, then --repeat times, and reports the medians."})
+final class BenchCommand extends Subcommand {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder.")
+    Path model;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128",
+            description = "Tokens in the prefill batch (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", paramLabel = "N", defaultValue = "64",
+            description = "Single-token decode steps after the prompt (default: ${DEFAULT-VALUE}).")
+    int genTokens;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "5",
+            description = "Measured runs after the warm-up (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
+    boolean json;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Override
+    int run() {
+        if (promptTokens < 1) {
+            throw new BadArgumentException("--prompt-tokens must be >= 1, got " + promptTokens);
+        }
+        if (genTokens < 0) {
+            throw new BadArgumentException("--gen-tokens must be >= 0, got " + genTokens);
+        }
+        if (repeat < 1 || repeat > 1000) {
+            throw new BadArgumentException("--repeat must be between 1 and 1000, got " + repeat);
+        }
+        int threadCount = threads.apply();
+        try (LoadedModel loaded = ModelLoader.load(model)) {
+            ModelConfig c = loaded.config();
+            if ((long) promptTokens + genTokens > c.contextLength()) {
+                throw new BadArgumentException("--prompt-tokens " + promptTokens + " + --gen-tokens " + genTokens
+                        + " exceed the context of " + model + " (" + c.contextLength() + " tokens)");
+            }
+            int[] tokens = benchTokens(promptTokens + genTokens, c.vocabularySize(), loaded.tokenizer().bos());
+            int[] prompt = Arrays.copyOf(tokens, promptTokens);
+            ForwardPass pass = loaded.model().newForwardPass();
+            double[] prefill = new double[repeat];
+            double[] decode = new double[repeat];
+            for (int run = -1; run < repeat; run++) {
+                KvCache cache = loaded.model().newFullCache();
+                long t0 = System.nanoTime();
+                pass.forward(prompt, 0, cache, null, false);
+                long t1 = System.nanoTime();
+                for (int i = 0; i < genTokens; i++) {
+                    pass.forward(new int[] {tokens[promptTokens + i]}, promptTokens + i, cache, null, false);
+                }
+                long t2 = System.nanoTime();
+                if (run >= 0) {
+                    prefill[run] = promptTokens * 1e9 / Math.max(1, t1 - t0);
+                    decode[run] = genTokens == 0 ? 0 : genTokens * 1e9 / Math.max(1, t2 - t1);
+                }
+            }
+            BenchReport report = new BenchReport(model.toString(), c.architecture().ggufName(), c.layers(), c.dim(),
+                    c.heads(), c.kvHeads(), c.ffnDim(), c.vocabularySize(), loaded.facts().tensorTypes(), threadCount,
+                    promptTokens, genTokens, repeat, median(prefill), median(decode), prefill, decode);
+            if (json) {
+                out().println(Json.writePretty(report));
+            } else {
+                printTable(out(), report);
+            }
+            out().flush();
+        }
+        return 0;
+    }
+
+    /**
+     * A fixed, model-independent sequence of valid ids: BOS first when there is one, then ids
+     * spread over the vocabulary by a stride prime to common vocabulary sizes.
+     */
+    static int[] benchTokens(int n, int vocabularySize, int bos) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = (int) ((101 + 7919L * i) % vocabularySize);
+        }
+        if (bos >= 0 && bos < vocabularySize) {
+            ids[0] = bos;
+        }
+        return ids;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static void printTable(PrintWriter out, BenchReport r) {
+        out.printf(Locale.ROOT, "model     %s%n", r.model());
+        out.printf(Locale.ROOT, "shape     %s, %d layers, dim %d, %d heads / %d KV, FFN %d, vocabulary %d, %s%n",
+                r.architecture(), r.layers(), r.dim(), r.heads(), r.kvHeads(), r.ffnDim(), r.vocabularySize(),
+                r.tensorTypes().entrySet().stream().map(e -> e.getKey() + " x" + e.getValue())
+                        .collect(Collectors.joining(", ")));
+        out.printf(Locale.ROOT, "threads   %d%n", r.threads());
+        out.printf(Locale.ROOT, "prefill   %10.1f tok/s  (%d tokens in one batch, median of %d)%n",
+                r.prefillTokS(), r.promptTokens(), r.repeat());
+        out.printf(Locale.ROOT, "decode    %10.1f tok/s  (%d single-token steps after the prompt, median of %d)%n",
+                r.decodeTokS(), r.genTokens(), r.repeat());
+    }
+}

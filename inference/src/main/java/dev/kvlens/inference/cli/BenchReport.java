@@ -1,0 +1,17 @@
+package dev.kvlens.inference.cli;
+
+import java.util.Map;
+
+/**
+ * What {@code kvlens bench --json} prints.
+ *
+ * @param prefillTokS   median prompt tokens per second over the repeats
+ * @param decodeTokS    median single-token decode steps per second over the repeats
+ * @param prefillRuns   each repeat's prefill speed, in order
+ * @param decodeRuns    each repeat's decode speed, in order
+ */
+record BenchReport(String model, String architecture, int layers, int dim, int heads, int kvHeads, int ffnDim,
+                   int vocabularySize, Map<String, Integer> tensorTypes, int threads, int promptTokens,
+                   int genTokens, int repeat, double prefillTokS, double decodeTokS, double[] prefillRuns,
+                   double[] decodeRuns) {
+}

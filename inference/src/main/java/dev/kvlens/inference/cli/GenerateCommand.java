@@ -1,0 +1,105 @@
+package dev.kvlens.inference.cli;
+
+import dev.kvlens.inference.generate.GenerationResult;
+import dev.kvlens.inference.generate.Generator;
+import dev.kvlens.inference.model.LoadedModel;
+import dev.kvlens.inference.model.ModelLoader;
+import dev.kvlens.inference.sampling.Sampler;
+import dev.kvlens.inference.sampling.SamplingSettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code kvlens generate}: continues a prompt, streaming the text as it is produced. */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Continue a prompt and print the continuation as it is generated.",
+                "Timings go to stderr; with --json, stdout gets one JSON object and nothing else."})
+final class GenerateCommand extends Subcommand {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder.")
+    Path model;
+
+    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT",
+            description = "The prompt; special tokens such as <s> written in it are recognised.")
+    String prompt;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "128",
+            description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.8",
+            description = "Sampling temperature; 0 picks the most likely token (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40",
+            description = "Sample among the K most likely tokens; 0 for all (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95",
+            description = "Sample among the most likely tokens whose probabilities reach P (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of the sampler, to repeat a run exactly (default: a new one each run).")
+    Long seed;
+
+    @Option(names = "--json", description = "Print one JSON object with ids, text and speeds instead of the text.")
+    boolean json;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Override
+    int run() {
+        if (maxTokens < 0) {
+            throw new BadArgumentException("--max-tokens must be >= 0, got " + maxTokens);
+        }
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new BadArgumentException("--temperature must be a finite number >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new BadArgumentException("--top-k must be >= 0, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new BadArgumentException("--top-p must be in (0, 1], got " + topP);
+        }
+        threads.apply();
+        long usedSeed = seed != null ? seed : System.nanoTime() ^ Runtime.getRuntime().freeMemory();
+        SamplingSettings settings = new SamplingSettings(temperature, topK, topP, usedSeed);
+
+        try (LoadedModel loaded = ModelLoader.load(model)) {
+            int[] promptIds = loaded.tokenizer().encode(prompt, true, true);
+            if (promptIds.length == 0) {
+                throw new BadArgumentException("the prompt is empty and " + model + " adds no BOS token");
+            }
+            int context = loaded.config().contextLength();
+            if (promptIds.length >= context) {
+                throw new BadArgumentException("the prompt has " + promptIds.length + " tokens, the context of "
+                        + model + " holds " + context);
+            }
+            PrintWriter out = out();
+            Consumer<String> stream = json ? null : piece -> {
+                out.print(piece);
+                out.flush();
+            };
+            GenerationResult r = new Generator(loaded).generate(promptIds, maxTokens, Sampler.of(settings),
+                    loaded.model().newFullCache(), stream);
+            if (json) {
+                out.println(Json.write(new GenerationReport(r.promptIds(), r.generatedIds(), r.text(), r.stopReason(),
+                        r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), usedSeed)));
+            } else {
+                out.println();
+                err().printf(Locale.ROOT, "[%d prompt tokens: %.1f tok/s | %d generated: %.1f tok/s | stop: %s]%n",
+                        r.promptIds().length, r.prefillTokensPerSecond(), r.generatedIds().length,
+                        r.decodeTokensPerSecond(), r.stopReason());
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}
