@@ -47,4 +47,30 @@ class GgufLargeFileTest {
             assertEquals(0f, data.getAtIndex(GgufCursor.F32, 0));
         }
     }
+
+    @Test
+    void writerProducesATensorBeyondTwoGigabytesWithoutHeapCopies() {
+        long[] dims = {1024, 557_056};                        // 2^29 + 2^25 floats = 2.125 GiB
+        long elements = dims[0] * dims[1];
+        Path file = dir.resolve("big.gguf");
+        long written = new GgufWriter().putString("general.architecture", "llama")
+                .addTensor("small", GgmlType.F32, new long[] {2}, new byte[8])
+                .addTensor("huge", GgmlType.F32, dims, target -> {
+                    // Touch only the ends: the rest stays a hole in a sparse file.
+                    target.setAtIndex(GgufCursor.F32, 0, 1.25f);
+                    target.setAtIndex(GgufCursor.F32, elements - 1, -3.5f);
+                })
+                .write(file);
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(written, f.fileSize());
+            GgufTensorInfo t = f.tensor("huge");
+            assertEquals(32, t.offset());
+            assertEquals(elements * 4, t.byteSize());
+            assertTrue(f.dataOffset() + t.offset() + t.byteSize() > (1L << 31));
+            MemorySegment data = f.tensorData(t);
+            assertEquals(1.25f, data.getAtIndex(GgufCursor.F32, 0));
+            assertEquals(-3.5f, data.getAtIndex(GgufCursor.F32, elements - 1));
+            assertEquals(0f, data.getAtIndex(GgufCursor.F32, elements / 2));
+        }
+    }
 }
