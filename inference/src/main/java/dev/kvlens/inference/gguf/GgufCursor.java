@@ -114,20 +114,35 @@ final class GgufCursor {
 
     /** A GGUF string: uint64 byte length, then that many bytes of UTF-8 (malformed bytes become U+FFFD). */
     String string(String what) {
+        return string(-1, what);
+    }
+
+    /**
+     * A string that is element {@code index} of {@code what} (or {@code what} itself when index < 0);
+     * the description is only assembled when there is an error, as vocabularies hold 100k+ strings.
+     */
+    String string(long index, String what) {
         long start = pos;
-        long length = i64("length of " + what);
-        if (length < 0 || length > remaining()) {
-            pos = start;
+        if (size - pos < 8) {
+            need(8, "length of " + describe(index, what));
+        }
+        long length = segment.get(I64, pos);
+        if (length < 0 || length > size - pos - 8) {
             throw new ModelFileException(file, start, "truncated: expected "
-                    + Long.toUnsignedString(length) + " bytes for " + what + " at byte " + (start + 8)
-                    + ", file has " + size);
+                    + Long.toUnsignedString(length) + " bytes for " + describe(index, what) + " at byte "
+                    + (start + 8) + ", file has " + size);
         }
         if (length > MAX_ARRAY) {
-            throw error(start, what + " is " + length + " bytes long, more than a Java string can hold");
+            throw error(start, describe(index, what) + " is " + length + " bytes long, more than a Java string holds");
         }
+        pos += 8;
         byte[] bytes = new byte[(int) length];
         MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
         pos += length;
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static String describe(long index, String what) {
+        return index < 0 ? what : "element " + index + " of " + what;
     }
 }

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -37,6 +39,9 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps and validates {@code path}; any problem with the file is a {@link ModelFileException}. */
     public static GgufFile open(Path path) {
+        if (Files.isDirectory(path)) {
+            throw new ModelFileException(path, "is a folder, not a file");
+        }
         Arena arena = Arena.ofShared();
         try {
             MemorySegment mapping;
@@ -45,6 +50,9 @@ public final class GgufFile implements AutoCloseable {
             }
             GgufHeader header = GgufHeaderReader.read(path, mapping);
             return new GgufFile(path, arena, mapping, header);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ModelFileException(path, "no such file", e);
         } catch (IOException e) {
             arena.close();
             throw new ModelFileException(path, "cannot read: " + e, e);

@@ -195,7 +195,7 @@ final class GgufHeaderReader {
             case STRING -> {
                 String[] s = new String[n];
                 for (int i = 0; i < n; i++) {
-                    s[i] = in.string("element " + i + " of " + what);
+                    s[i] = in.string(i, what);
                 }
                 yield s;
             }

@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -47,6 +49,9 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Maps and validates {@code path}; any problem with the file is a {@link ModelFileException}. */
     public static SafetensorsFile open(Path path) {
+        if (Files.isDirectory(path)) {
+            throw new ModelFileException(path, "is a folder, not a file");
+        }
         Arena arena = Arena.ofShared();
         try {
             MemorySegment mapping;
@@ -54,6 +59,9 @@ public final class SafetensorsFile implements AutoCloseable {
                 mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             }
             return parse(path, arena, mapping);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ModelFileException(path, "no such file", e);
         } catch (IOException e) {
             arena.close();
             throw new ModelFileException(path, "cannot read: " + e, e);

@@ -326,6 +326,8 @@ class GgufHostileInputTest {
     void missingFileIsAModelFileException() {
         Path missing = dir.resolve("nope.gguf");
         ModelFileException e = assertThrows(ModelFileException.class, () -> GgufFile.open(missing));
-        assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+        ModelFileException folder = assertThrows(ModelFileException.class, () -> GgufFile.open(dir));
+        assertTrue(folder.getMessage().contains("is a folder, not a file"), folder.getMessage());
     }
 }
