@@ -207,4 +207,34 @@ class SafetensorsFileTest {
             assertEquals(2, f.tensor("b").data().byteSize());
         }
     }
+
+    @Test
+    void randomCorruptionNeverEscapesAsAnotherException() throws Exception {
+        String header = "{\"__metadata__\":{\"format\":\"pt\"}," + f32("a.weight", "[2,3]", 0, 24) + ","
+                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[24,32]}}";
+        byte[] full = java.nio.file.Files.readAllBytes(
+                SafetensorsTestFiles.raw(dir.resolve("good.safetensors"), header, new byte[32]));
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("good.safetensors"))) {
+            assertEquals(2, f.names().size());
+        }
+        java.util.Random random = new java.util.Random(77);
+        Path bad = dir.resolve("fuzz.safetensors");
+        int rejected = 0;
+        for (int round = 0; round < 1500; round++) {
+            byte[] b = full.clone();
+            for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+                int at = random.nextInt(b.length - 32);          // corrupt the length field and the header
+                String jsonish = "0123456789[]{},:\"-.e";
+                b[at] = (byte) (random.nextBoolean() ? random.nextInt(256)
+                        : jsonish.charAt(random.nextInt(jsonish.length())));
+            }
+            java.nio.file.Files.write(bad, b);
+            try {
+                SafetensorsFile.open(bad).close();
+            } catch (ModelFileException expected) {
+                rejected++;
+            }
+        }
+        assertTrue(rejected > 0, "no corrupted file was refused");
+    }
 }
