@@ -1,0 +1,104 @@
+package dev.kvlens.inference.cache;
+
+import dev.kvlens.kernels.VectorOps;
+import java.util.Arrays;
+
+/**
+ * Full-precision store: keys and values as float arrays, one entry after another, grown by
+ * doubling. {@link #bytes()} counts the arrays' allocated capacity, since that is what is held.
+ */
+public final class DenseHeadStore implements KvHeadStore {
+
+    private static final int INITIAL_CAPACITY = 16;
+
+    private final int headDim;
+    private float[] keys;
+    private float[] values;
+    private int[] positions;
+    private int size;
+
+    public DenseHeadStore(int headDim) {
+        this(headDim, INITIAL_CAPACITY);
+    }
+
+    public DenseHeadStore(int headDim, int initialCapacity) {
+        if (headDim <= 0 || initialCapacity < 0) {
+            throw new IllegalArgumentException("headDim " + headDim + ", capacity " + initialCapacity);
+        }
+        this.headDim = headDim;
+        int capacity = Math.max(1, initialCapacity);
+        this.keys = new float[Math.multiplyExact(capacity, headDim)];
+        this.values = new float[Math.multiplyExact(capacity, headDim)];
+        this.positions = new int[capacity];
+    }
+
+    @Override
+    public int headDim() {
+        return headDim;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public int position(int i) {
+        return positions[i];
+    }
+
+    @Override
+    public void append(int position, float[] key, int keyOffset, float[] value, int valueOffset) {
+        if (size > 0 && position <= positions[size - 1]) {
+            throw new IllegalArgumentException(
+                    "position " + position + " is not after the last held position " + positions[size - 1]);
+        }
+        if (size == positions.length) {
+            grow();
+        }
+        System.arraycopy(key, keyOffset, keys, size * headDim, headDim);
+        System.arraycopy(value, valueOffset, values, size * headDim, headDim);
+        positions[size++] = position;
+    }
+
+    private void grow() {
+        int capacity = Math.multiplyExact(positions.length, 2);
+        keys = Arrays.copyOf(keys, Math.multiplyExact(capacity, headDim));
+        values = Arrays.copyOf(values, Math.multiplyExact(capacity, headDim));
+        positions = Arrays.copyOf(positions, capacity);
+    }
+
+    @Override
+    public void scores(float[] query, int queryOffset, float scale, float[] out) {
+        for (int i = 0; i < size; i++) {
+            out[i] = scale * VectorOps.dot(query, queryOffset, keys, i * headDim, headDim);
+        }
+    }
+
+    @Override
+    public void accumulate(float[] weights, float[] out, int outOffset) {
+        for (int i = 0; i < size; i++) {
+            VectorOps.axpy(out, outOffset, weights[i], values, i * headDim, headDim);
+        }
+    }
+
+    @Override
+    public void readKey(int i, float[] dst, int offset) {
+        System.arraycopy(keys, checkIndex(i) * headDim, dst, offset, headDim);
+    }
+
+    @Override
+    public void readValue(int i, float[] dst, int offset) {
+        System.arraycopy(values, checkIndex(i) * headDim, dst, offset, headDim);
+    }
+
+    private int checkIndex(int i) {
+        return java.util.Objects.checkIndex(i, size);
+    }
+
+    @Override
+    public long bytes() {
+        return (long) keys.length * Float.BYTES + (long) values.length * Float.BYTES
+                + (long) positions.length * Integer.BYTES;
+    }
+}
