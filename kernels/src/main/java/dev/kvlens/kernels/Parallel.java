@@ -75,20 +75,56 @@ public final class Parallel {
         }
     }
 
-    /** One job at a time; fields are published by the volatile write of {@code generation}. */
+    /**
+     * One call's work. A job object per call means a worker that wakes late can only find an
+     * exhausted job, and the caller waits for finished chunks, never for a worker that claimed
+     * nothing (which matters when the machine is oversubscribed and a worker is not scheduled).
+     */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunkSize;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable error;
+
+        Job(int n, RangeBody body, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunkSize = (n + chunks - 1) / chunks;
+            this.chunks = (n + chunkSize - 1) / chunkSize;
+        }
+
+        /** Claims chunks until none is left; on a failure records it and retires the unclaimed rest. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                int start = c * chunkSize;
+                try {
+                    body.run(start, Math.min(n, start + chunkSize));
+                } catch (Throwable t) {
+                    synchronized (this) {
+                        if (error == null) {
+                            error = t;
+                        }
+                    }
+                    int unclaimed = next.getAndSet(chunks);
+                    if (unclaimed < chunks) {
+                        done.addAndGet(chunks - unclaimed);
+                    }
+                }
+                done.incrementAndGet();
+            }
+        }
+    }
+
     private static final class Pool {
         final int threads;
         final Worker[] workers;
-        final AtomicInteger nextChunk = new AtomicInteger();
-        final AtomicInteger busyWorkers = new AtomicInteger();
-        volatile long generation;
-        volatile boolean stopped;
-        volatile Throwable error;
-        RangeBody body;
-        int n;
-        int chunkSize;
-        int chunks;
         final ParkState[] park;
+        volatile Job current;
+        volatile boolean stopped;
 
         Pool(int threads) {
             this.threads = threads;
@@ -105,28 +141,25 @@ public final class Parallel {
         }
 
         void run(int n, RangeBody body) {
-            int chunks = Math.min(n, threads * CHUNKS_PER_THREAD);
-            this.body = body;
-            this.n = n;
-            this.chunkSize = (n + chunks - 1) / chunks;
-            this.chunks = (n + chunkSize - 1) / chunkSize;
-            this.error = null;
-            nextChunk.set(0);
-            busyWorkers.set(workers.length);
-            generation++; // volatile write: publishes the job
+            Job job = new Job(n, body, Math.min(n, threads * CHUNKS_PER_THREAD));
+            current = job; // volatile write publishes the job
             for (int i = 0; i < workers.length; i++) {
                 if (park[i].parked) {
                     LockSupport.unpark(workers[i]);
                 }
             }
-            work();
-            while (busyWorkers.get() != 0) {
-                Thread.onSpinWait();
+            job.work();
+            int spins = 0;
+            while (job.done.get() < job.chunks) {
+                // A worker holding a chunk may be descheduled: after a short spin, yield the core to it.
+                if (++spins > 2000) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
             }
-            this.body = null;
-            Throwable t = error;
+            Throwable t = job.error;
             if (t != null) {
-                error = null;
                 if (t instanceof RuntimeException re) {
                     throw re;
                 }
@@ -137,37 +170,15 @@ public final class Parallel {
             }
         }
 
-        /** Claims chunks until none is left; records the first failure and stops handing out more. */
-        void work() {
-            RangeBody b = body;
-            int size = chunkSize;
-            int total = chunks;
-            int end = n;
-            int c;
-            while ((c = nextChunk.getAndIncrement()) < total) {
-                int start = c * size;
-                try {
-                    b.run(start, Math.min(end, start + size));
-                } catch (Throwable t) {
-                    synchronized (this) {
-                        if (error == null) {
-                            error = t;
-                        }
-                    }
-                    nextChunk.set(total);
-                }
-            }
-        }
-
         void workLoop(ParkState ps) {
-            long seen = 0; // the generation at construction: a job published before this thread ran is still seen
+            Job seen = null;
             while (true) {
                 long spinUntil = System.nanoTime() + SPIN_NANOS;
                 int spins = 0;
-                while (generation == seen && !stopped) {
+                while (current == seen && !stopped) {
                     if ((++spins & 63) == 0 && System.nanoTime() > spinUntil) {
                         ps.parked = true;
-                        while (generation == seen && !stopped) {
+                        while (current == seen && !stopped) {
                             LockSupport.park(this);
                         }
                         ps.parked = false;
@@ -178,9 +189,8 @@ public final class Parallel {
                 if (stopped) {
                     return;
                 }
-                seen = generation;
-                work();
-                busyWorkers.decrementAndGet();
+                seen = current;
+                seen.work();
             }
         }
 

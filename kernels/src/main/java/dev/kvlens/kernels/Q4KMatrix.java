@@ -7,6 +7,7 @@ import static dev.kvlens.kernels.Simd.L;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -44,11 +45,11 @@ final class Q4KMatrix extends AbstractWeightMatrix {
                 FloatVector s1 = FloatVector.zero(F);
                 FloatVector s2 = FloatVector.zero(F);
                 for (int k = 0; k < 32; k += L) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER);
+                    IntVector v = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER));
                     FloatVector xa = FloatVector.fromArray(F, x, x1 + k);
                     FloatVector xc = FloatVector.fromArray(F, x, x1 + 32 + k);
-                    p1 = Simd.bytesToFloats(v.and((byte) 0x0f)).fma(xa, p1);
-                    p2 = Simd.bytesToFloats(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)).fma(xc, p2);
+                    p1 = Simd.toFloats(v.and(0x0f)).fma(xa, p1);
+                    p2 = Simd.toFloats(v.lanewise(VectorOperators.ASHR, 4).and(0x0f)).fma(xc, p2);
                     s1 = s1.add(xa);
                     s2 = s2.add(xc);
                 }
@@ -78,9 +79,9 @@ final class Q4KMatrix extends AbstractWeightMatrix {
                 float d2 = d * KScales.scale(seg, o + 4, 2 * j + 1);
                 float m2 = dmin * KScales.min(seg, o + 4, 2 * j + 1);
                 for (int k = 0; k < 32; k += L) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER);
-                    Simd.bytesToFloats(v.and((byte) 0x0f)).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
-                    Simd.bytesToFloats(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)).mul(d2).sub(m2)
+                    IntVector v = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER));
+                    Simd.toFloats(v.and(0x0f)).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
+                    Simd.toFloats(v.lanewise(VectorOperators.ASHR, 4).and(0x0f)).mul(d2).sub(m2)
                             .intoArray(out, y + 64 * j + 32 + k);
                 }
             }

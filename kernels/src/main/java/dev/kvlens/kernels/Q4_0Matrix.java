@@ -7,12 +7,14 @@ import static dev.kvlens.kernels.Simd.L;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_0 blocks of 32: f16 scale d, then 16 bytes whose low nibbles are elements 0..15 and high
- * nibbles elements 16..31; value = (q - 8) * d. Nibbles are split with byte-vector ops, widened
- * to floats and the block's partial dot is scaled once by d.
+ * nibbles elements 16..31; value = (q - 8) * d. Bytes are widened to ints once and both nibbles
+ * split there (x86 has no byte shifts), then converted to floats; each block's partial dot is
+ * scaled once by d. Loops are kept in one method so C2 never boxes a vector across a call.
  */
 final class Q4_0Matrix extends AbstractWeightMatrix {
 
@@ -33,26 +35,35 @@ final class Q4_0Matrix extends AbstractWeightMatrix {
         int b = 0;
         for (; b + 1 < blocks; b += 2) {
             long o = base + (long) b * BLOCK_BYTES;
-            acc0 = blockDot(seg, o, x, xOffset + b * BLOCK, acc0);
-            acc1 = blockDot(seg, o + BLOCK_BYTES, x, xOffset + b * BLOCK + BLOCK, acc1);
+            int xo = xOffset + b * BLOCK;
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector q0 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER));
+                IntVector q1 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER));
+                p0 = Simd.toFloats(q0.and(0x0f).sub(8)).fma(FloatVector.fromArray(F, x, xo + k), p0);
+                p0 = Simd.toFloats(q0.lanewise(VectorOperators.ASHR, 4).and(0x0f).sub(8))
+                        .fma(FloatVector.fromArray(F, x, xo + 16 + k), p0);
+                p1 = Simd.toFloats(q1.and(0x0f).sub(8)).fma(FloatVector.fromArray(F, x, xo + BLOCK + k), p1);
+                p1 = Simd.toFloats(q1.lanewise(VectorOperators.ASHR, 4).and(0x0f).sub(8))
+                        .fma(FloatVector.fromArray(F, x, xo + BLOCK + 16 + k), p1);
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o + BLOCK_BYTES))), acc1);
         }
         if (b < blocks) {
-            acc0 = blockDot(seg, base + (long) b * BLOCK_BYTES, x, xOffset + b * BLOCK, acc0);
+            long o = base + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * BLOCK;
+            FloatVector p0 = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector q0 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER));
+                p0 = Simd.toFloats(q0.and(0x0f).sub(8)).fma(FloatVector.fromArray(F, x, xo + k), p0);
+                p0 = Simd.toFloats(q0.lanewise(VectorOperators.ASHR, 4).and(0x0f).sub(8))
+                        .fma(FloatVector.fromArray(F, x, xo + 16 + k), p0);
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static FloatVector blockDot(MemorySegment seg, long o, float[] x, int xo, FloatVector acc) {
-        float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
-        FloatVector p = FloatVector.zero(F);
-        for (int k = 0; k < 16; k += L) {
-            ByteVector v = ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER);
-            ByteVector lo = v.and((byte) 0x0f).sub((byte) 8);
-            ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8);
-            p = Simd.bytesToFloats(lo).fma(FloatVector.fromArray(F, x, xo + k), p);
-            p = Simd.bytesToFloats(hi).fma(FloatVector.fromArray(F, x, xo + 16 + k), p);
-        }
-        return p.fma(FloatVector.broadcast(F, d), acc);
     }
 
     @Override
@@ -65,11 +76,9 @@ final class Q4_0Matrix extends AbstractWeightMatrix {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o)));
             int y = offset + b * BLOCK;
             for (int k = 0; k < 16; k += L) {
-                ByteVector v = ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER);
-                ByteVector lo = v.and((byte) 0x0f).sub((byte) 8);
-                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8);
-                Simd.bytesToFloats(lo).mul(d).intoArray(out, y + k);
-                Simd.bytesToFloats(hi).mul(d).intoArray(out, y + 16 + k);
+                IntVector q = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER));
+                Simd.toFloats(q.and(0x0f).sub(8)).mul(d).intoArray(out, y + k);
+                Simd.toFloats(q.lanewise(VectorOperators.ASHR, 4).and(0x0f).sub(8)).mul(d).intoArray(out, y + 16 + k);
             }
         }
     }

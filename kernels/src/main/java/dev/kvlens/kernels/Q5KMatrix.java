@@ -7,6 +7,7 @@ import static dev.kvlens.kernels.Simd.L;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -43,16 +44,17 @@ final class Q5KMatrix extends AbstractWeightMatrix {
                 FloatVector s1 = FloatVector.zero(F);
                 FloatVector s2 = FloatVector.zero(F);
                 for (int k = 0; k < 32; k += L) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER);
-                    ByteVector h = ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER);
-                    ByteVector qa = v.and((byte) 0x0f)
-                            .or(h.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector qc = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)
-                            .or(h.lanewise(VectorOperators.LSHR, 2 * j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    IntVector v = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER));
+                    // qh bit s moved to bit 4: (h << 4) >> s, then masked
+                    IntVector h4 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER))
+                            .lanewise(VectorOperators.LSHL, 4);
+                    IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.ASHR, 2 * j).and(0x10));
+                    IntVector qc = v.lanewise(VectorOperators.ASHR, 4).and(0x0f)
+                            .or(h4.lanewise(VectorOperators.ASHR, 2 * j + 1).and(0x10));
                     FloatVector xa = FloatVector.fromArray(F, x, x1 + k);
                     FloatVector xc = FloatVector.fromArray(F, x, x1 + 32 + k);
-                    p1 = Simd.bytesToFloats(qa).fma(xa, p1);
-                    p2 = Simd.bytesToFloats(qc).fma(xc, p2);
+                    p1 = Simd.toFloats(qa).fma(xa, p1);
+                    p2 = Simd.toFloats(qc).fma(xc, p2);
                     s1 = s1.add(xa);
                     s2 = s2.add(xc);
                 }
@@ -82,14 +84,15 @@ final class Q5KMatrix extends AbstractWeightMatrix {
                 float d2 = d * KScales.scale(seg, o + 4, 2 * j + 1);
                 float m2 = dmin * KScales.min(seg, o + 4, 2 * j + 1);
                 for (int k = 0; k < 32; k += L) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER);
-                    ByteVector h = ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER);
-                    ByteVector qa = v.and((byte) 0x0f)
-                            .or(h.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector qc = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)
-                            .or(h.lanewise(VectorOperators.LSHR, 2 * j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    Simd.bytesToFloats(qa).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
-                    Simd.bytesToFloats(qc).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + k);
+                    IntVector v = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER));
+                    // qh bit s moved to bit 4: (h << 4) >> s, then masked
+                    IntVector h4 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER))
+                            .lanewise(VectorOperators.LSHL, 4);
+                    IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.ASHR, 2 * j).and(0x10));
+                    IntVector qc = v.lanewise(VectorOperators.ASHR, 4).and(0x0f)
+                            .or(h4.lanewise(VectorOperators.ASHR, 2 * j + 1).and(0x10));
+                    Simd.toFloats(qa).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
+                    Simd.toFloats(qc).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + k);
                 }
             }
         }

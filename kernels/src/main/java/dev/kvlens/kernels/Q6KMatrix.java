@@ -7,6 +7,7 @@ import static dev.kvlens.kernels.Simd.L;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -43,17 +44,17 @@ final class Q6KMatrix extends AbstractWeightMatrix {
                 int y = xOffset + b * BLOCK + 128 * half;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    ByteVector la = ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER);
-                    ByteVector lb = ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER);
-                    ByteVector h = ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER);
-                    ByteVector q1 = la.and((byte) 0x0f).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q2 = lb.and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = la.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = lb.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    acc0 = Simd.bytesToFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
-                    acc1 = Simd.bytesToFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
-                    acc2 = Simd.bytesToFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
-                    acc3 = Simd.bytesToFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
+                    IntVector la = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER));
+                    IntVector lb = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER));
+                    IntVector h = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER));
+                    IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                    IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                    IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
+                    IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
+                    acc0 = Simd.toFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
+                    acc1 = Simd.toFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
+                    acc2 = Simd.toFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
+                    acc3 = Simd.toFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
                 }
             }
         }
@@ -75,17 +76,17 @@ final class Q6KMatrix extends AbstractWeightMatrix {
                 int y = offset + b * BLOCK + 128 * half;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    ByteVector la = ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER);
-                    ByteVector lb = ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER);
-                    ByteVector h = ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER);
-                    ByteVector q1 = la.and((byte) 0x0f).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q2 = lb.and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = la.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = lb.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    Simd.bytesToFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
-                    Simd.bytesToFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
-                    Simd.bytesToFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
-                    Simd.bytesToFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
+                    IntVector la = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER));
+                    IntVector lb = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER));
+                    IntVector h = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER));
+                    IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                    IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                    IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
+                    IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
+                    Simd.toFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
+                    Simd.toFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
+                    Simd.toFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
+                    Simd.toFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
                 }
             }
         }

@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0 blocks of 32: f16 scale d, then 32 int8 q; value = q * d. The bytes are widened to floats
- * lane-wise and the block's partial dot is scaled once by d. Two blocks per step keep two
- * independent accumulator chains.
+ * lane-wise and each block's partial dot is scaled once by d. Two blocks per step keep two
+ * independent accumulator chains. The loops are written out in one method on purpose: a helper
+ * taking or returning vectors that C2 declines to inline makes every vector a heap object.
  */
 final class Q8_0Matrix extends AbstractWeightMatrix {
 
@@ -33,25 +34,29 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
         int b = 0;
         for (; b + 1 < blocks; b += 2) {
             long o = base + (long) b * BLOCK_BYTES;
-            acc0 = blockDot(seg, o, x, xOffset + b * BLOCK, acc0);
-            acc1 = blockDot(seg, o + BLOCK_BYTES, x, xOffset + b * BLOCK + BLOCK, acc1);
+            int xo = xOffset + b * BLOCK;
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = FloatVector.zero(F);
+            for (int k = 0; k < BLOCK; k += L) {
+                p0 = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER))
+                        .fma(FloatVector.fromArray(F, x, xo + k), p0);
+                p1 = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER))
+                        .fma(FloatVector.fromArray(F, x, xo + BLOCK + k), p1);
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o + BLOCK_BYTES))), acc1);
         }
         if (b < blocks) {
-            acc0 = blockDot(seg, base + (long) b * BLOCK_BYTES, x, xOffset + b * BLOCK, acc0);
+            long o = base + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * BLOCK;
+            FloatVector p0 = FloatVector.zero(F);
+            for (int k = 0; k < BLOCK; k += L) {
+                p0 = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER))
+                        .fma(FloatVector.fromArray(F, x, xo + k), p0);
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code acc + d * (q . x)} lane-wise for the block at {@code o}. */
-    private static FloatVector blockDot(MemorySegment seg, long o, float[] x, int xo, FloatVector acc) {
-        float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
-        FloatVector p = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2, Le.ORDER))
-                .mul(FloatVector.fromArray(F, x, xo));
-        for (int k = L; k < BLOCK; k += L) {
-            p = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER))
-                    .fma(FloatVector.fromArray(F, x, xo + k), p);
-        }
-        return p.fma(FloatVector.broadcast(F, d), acc);
     }
 
     @Override

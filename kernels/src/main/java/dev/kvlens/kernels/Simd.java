@@ -33,6 +33,16 @@ final class Simd {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
     }
 
+    /** {@code L} signed bytes to {@code L} ints; nibble and bit unpacking is done on ints, which x86 shifts natively. */
+    static IntVector bytesToInts(ByteVector b) {
+        return (IntVector) b.convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Int lanes to float lanes. */
+    static FloatVector toFloats(IntVector i) {
+        return (FloatVector) i.convert(VectorOperators.I2F, 0);
+    }
+
     /**
      * {@code L} IEEE half floats to floats, exactly (subnormals, infinities and NaNs included): the
      * exponent and mantissa bits move into float position and a multiply by 2^112 rebiases them.

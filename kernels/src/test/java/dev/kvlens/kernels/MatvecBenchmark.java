@@ -1,0 +1,143 @@
+package dev.kvlens.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Not a test: times matvec (and a 128-token matmul) per format on the shapes of a 143 M-parameter
+ * Llama (30 layers, dim 576, FFN 1536, vocab 32000), then a whole decode step's matvecs over
+ * distinct matrices so weights stream from memory as in real decoding.
+ * Run: java --add-modules jdk.incubator.vector -cp target-kern/classes:target-kern/test-classes
+ * dev.kvlens.kernels.MatvecBenchmark [threads] [formats...]
+ */
+public final class MatvecBenchmark {
+
+    private static final int DIM = 576;
+    private static final int KV_DIM = 192;
+    private static final int FFN = 1536;
+    private static final int VOCAB = 32000;
+    private static final int LAYERS = 30;
+
+    private MatvecBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        Parallel.setThreads(threads);
+        List<GgmlType> formats = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            formats.add(GgmlType.valueOf(args[i]));
+        }
+        if (formats.isEmpty()) {
+            formats.addAll(List.of(TestMatrices.FORMATS));
+        }
+        System.out.printf("threads %d, float lanes %d%n", threads, Simd.L);
+        forRangeOverhead();
+        for (GgmlType type : formats) {
+            for (int[] shape : new int[][] {{DIM, FFN}, {FFN, DIM}, {VOCAB, DIM}}) {
+                single(type, shape[0], shape[1]);
+            }
+            model(type);
+        }
+    }
+
+    /** Cost of one forRange call with (almost) no work: the floor under every matvec. */
+    private static void forRangeOverhead() {
+        int[] sink = new int[64];
+        RangeBody body = (start, end) -> sink[start & 63] += end - start;
+        for (int i = 0; i < 200_000; i++) {
+            Parallel.forRange(576, body);
+        }
+        int calls = 200_000;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            Parallel.forRange(576, body);
+        }
+        System.out.printf("forRange overhead: %.2f us per call%n", (System.nanoTime() - t0) / 1e3 / calls);
+    }
+
+    private static WeightMatrix random(GgmlType type, int rows, int cols, long seed) {
+        byte[] bytes = TestMatrices.randomBlocks(type, rows, cols, new Random(seed));
+        return WeightMatrix.of(type, TestMatrices.offHeap(bytes), rows, cols);
+    }
+
+    private static void single(GgmlType type, int rows, int cols) {
+        WeightMatrix m = random(type, rows, cols, rows * 31L + cols);
+        float[] x = TestMatrices.gaussian(new Random(1), cols, 1f);
+        float[] out = new float[rows];
+        long bytes = m.data().byteSize();
+        int reps = (int) Math.max(20, 2_000_000_000L / Math.max(1, bytes) / 4);
+        for (int i = 0; i < reps; i++) {
+            m.matvec(x, out);
+        }
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                m.matvec(x, out);
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / (double) reps);
+        }
+        System.out.printf("%-5s matvec %5d x %4d: %8.1f us  %6.1f GB/s  %6.1f GFLOP/s%n", type, rows, cols,
+                best / 1e3, bytes / best, 2.0 * rows * cols / best);
+    }
+
+    private static void model(GgmlType type) {
+        List<WeightMatrix> mats = new ArrayList<>();
+        long seed = 100;
+        for (int l = 0; l < LAYERS; l++) {
+            mats.add(random(type, DIM, DIM, seed++));
+            mats.add(random(type, KV_DIM, DIM, seed++));
+            mats.add(random(type, KV_DIM, DIM, seed++));
+            mats.add(random(type, DIM, DIM, seed++));
+            mats.add(random(type, FFN, DIM, seed++));
+            mats.add(random(type, FFN, DIM, seed++));
+            mats.add(random(type, DIM, FFN, seed++));
+        }
+        mats.add(random(type, VOCAB, DIM, seed));
+        long bytes = 0;
+        long macs = 0;
+        for (WeightMatrix m : mats) {
+            bytes += m.data().byteSize();
+            macs += (long) m.rows() * m.cols();
+        }
+        float[] x = TestMatrices.gaussian(new Random(2), FFN, 1f);
+        float[] out = new float[VOCAB];
+        for (int i = 0; i < 20; i++) {
+            for (WeightMatrix m : mats) {
+                m.matvec(x, out);
+            }
+        }
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            int steps = 20;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                for (WeightMatrix m : mats) {
+                    m.matvec(x, out);
+                }
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / (double) steps);
+        }
+        System.out.printf("%-5s decode step (all %d matvecs, %.0f MB): %7.2f ms = %6.1f tok/s upper bound, %5.1f GB/s, %5.1f GFLOP/s%n",
+                type, mats.size(), bytes / 1e6, best / 1e6, 1e9 / best, bytes / best, 2.0 * macs / best);
+
+        int n = 128;
+        float[] xs = TestMatrices.gaussian(new Random(3), n * FFN, 1f);
+        float[] outs = new float[n * VOCAB];
+        for (int i = 0; i < 2; i++) {
+            for (WeightMatrix m : mats) {
+                m.matmul(xs, n, outs);
+            }
+        }
+        long t0 = System.nanoTime();
+        for (WeightMatrix m : mats) {
+            m.matmul(xs, n, outs);
+        }
+        double t = System.nanoTime() - t0;
+        System.out.printf("%-5s prefill 128 tokens (all matmuls): %7.1f ms = %6.1f tok/s upper bound, %5.1f GFLOP/s%n",
+                type, t / 1e6, n * 1e9 / t, 2.0 * macs * n / t);
+    }
+}
