@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * Full-precision store: keys and values as float arrays, one entry after another, grown by
- * doubling. {@link #bytes()} counts the arrays' allocated capacity, since that is what is held.
+ * a quarter at a time. {@link #bytes()} counts the arrays' allocated capacity, since that is what is held.
  */
 public final class DenseHeadStore implements KvHeadStore {
 
@@ -61,8 +61,9 @@ public final class DenseHeadStore implements KvHeadStore {
         positions[size++] = position;
     }
 
+    /** Grows by a quarter (plus a little): slack stays small, since bytes held are what is reported. */
     private void grow() {
-        int capacity = Math.multiplyExact(positions.length, 2);
+        int capacity = Math.addExact(positions.length, positions.length / 4 + 16);
         keys = Arrays.copyOf(keys, Math.multiplyExact(capacity, headDim));
         values = Arrays.copyOf(values, Math.multiplyExact(capacity, headDim));
         positions = Arrays.copyOf(positions, capacity);
@@ -94,6 +95,41 @@ public final class DenseHeadStore implements KvHeadStore {
 
     private int checkIndex(int i) {
         return java.util.Objects.checkIndex(i, size);
+    }
+
+    @Override
+    public void retain(int[] indices) {
+        int previous = -1;
+        for (int index : indices) {
+            if (index <= previous || index >= size) {
+                throw new IllegalArgumentException("retain indices must be ascending and below " + size
+                        + ", got " + java.util.Arrays.toString(indices));
+            }
+            previous = index;
+        }
+        int kept = indices.length;
+        float[] newKeys = new float[Math.max(1, kept) * headDim];
+        float[] newValues = new float[Math.max(1, kept) * headDim];
+        int[] newPositions = new int[Math.max(1, kept)];
+        for (int i = 0; i < kept; i++) {
+            System.arraycopy(keys, indices[i] * headDim, newKeys, i * headDim, headDim);
+            System.arraycopy(values, indices[i] * headDim, newValues, i * headDim, headDim);
+            newPositions[i] = positions[indices[i]];
+        }
+        keys = newKeys;
+        values = newValues;
+        positions = newPositions;
+        size = kept;
+    }
+
+    @Override
+    public void trimToSize() {
+        int capacity = Math.max(1, size);
+        if (capacity != positions.length) {
+            keys = Arrays.copyOf(keys, capacity * headDim);
+            values = Arrays.copyOf(values, capacity * headDim);
+            positions = Arrays.copyOf(positions, capacity);
+        }
     }
 
     @Override

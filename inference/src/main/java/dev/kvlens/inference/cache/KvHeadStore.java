@@ -34,4 +34,13 @@ public interface KvHeadStore {
 
     /** Bytes this store holds right now: entry arrays, position table and bookkeeping. */
     long bytes();
+
+    /**
+     * Keeps only the entries at {@code indices} (strictly ascending indices into the current
+     * entries) and frees the memory of the others: the backing storage shrinks to what is kept.
+     */
+    void retain(int[] indices);
+
+    /** Releases spare capacity so that {@link #bytes()} counts only the entries held. */
+    void trimToSize();
 }

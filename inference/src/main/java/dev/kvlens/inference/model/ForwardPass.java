@@ -108,6 +108,10 @@ public final class ForwardPass {
             multiply(lw.wv(), xb, n, v);
             for (int t = 0; t < n; t++) {
                 int position = firstPosition + t;
+                AttentionListener wanted = listener != null && listener.wants(l, position) ? listener : null;
+                if (wanted != null) {
+                    wanted.onLayerInput(l, position, x, t * dim, xb, t * dim);
+                }
                 int qBase = t * c.queryDim();
                 int kBase = t * c.kvDim();
                 if (lw.bq() != null) {
@@ -131,7 +135,7 @@ public final class ForwardPass {
                 for (int h = 0; h < c.kvHeads(); h++) {
                     cache.head(l, h).append(position, k, kBase + h * c.headDim(), v, kBase + h * c.headDim());
                 }
-                attend(l, t, position, cache, listener != null && listener.wants(l, position) ? listener : null);
+                attend(l, t, position, cache, wanted);
             }
             multiply(lw.wo(), att, n, o);
             VectorOps.add(x, 0, o, 0, n * dim);

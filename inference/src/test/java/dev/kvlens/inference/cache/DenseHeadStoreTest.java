@@ -46,7 +46,37 @@ class DenseHeadStoreTest {
         for (int p = 0; p < 3; p++) {
             store.append(p, new float[4], 0, new float[4], 0);
         }
-        // grown to capacity 4
-        assertEquals(16 * 4 + 16 * 4 + 4 * 4, store.bytes());
+        // grown from 2 to 2 + 2/4 + 16 = 18 entries
+        assertEquals(18 * 4 * 4 + 18 * 4 * 4 + 18 * 4, store.bytes());
+    }
+
+    @Test
+    void retainKeepsTheChosenEntriesAndFreesTheRest() {
+        DenseHeadStore store = new DenseHeadStore(2);
+        for (int p = 0; p < 10; p++) {
+            store.append(p * 3, new float[] {p, -p}, 0, new float[] {10 * p, 0}, 0);
+        }
+        store.retain(new int[] {0, 4, 9});
+        assertEquals(3, store.size());
+        assertEquals(12, store.position(1));
+        float[] v = new float[2];
+        store.readValue(2, v, 0);
+        assertArrayEquals(new float[] {90, 0}, v);
+        // exactly 3 entries held: 3*2 key floats, 3*2 value floats, 3 positions
+        assertEquals(3 * 2 * 4 + 3 * 2 * 4 + 3 * 4, store.bytes());
+        store.append(40, new float[] {1, 1}, 0, new float[] {1, 1}, 0);
+        assertEquals(4, store.size());
+        assertThrows(IllegalArgumentException.class, () -> store.retain(new int[] {2, 1}));
+        assertThrows(IllegalArgumentException.class, () -> store.retain(new int[] {4}));
+    }
+
+    @Test
+    void trimToSizeCountsOnlyHeldEntries() {
+        DenseHeadStore store = new DenseHeadStore(4);
+        for (int p = 0; p < 17; p++) {
+            store.append(p, new float[4], 0, new float[4], 0);
+        }
+        store.trimToSize();
+        assertEquals(17 * (4 + 4 + 1) * 4, store.bytes());
     }
 }
