@@ -53,6 +53,16 @@ public final class ForwardPass {
      */
     public float[] forward(int[] tokens, int firstPosition, KvCache cache, AttentionListener listener,
                            boolean allLogits) {
+        return forward(tokens, firstPosition, 0, cache, listener, allLogits);
+    }
+
+    /**
+     * As {@link #forward(int[], int, KvCache, AttentionListener, boolean)}, with RoPE applied at
+     * {@code position - ropeShift} while entries keep their original positions. Only StreamingLLM's
+     * in-cache position modes shift; everything else rotates at the absolute position.
+     */
+    public float[] forward(int[] tokens, int firstPosition, int ropeShift, KvCache cache, AttentionListener listener,
+                           boolean allLogits) {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens to run");
         }
@@ -65,7 +75,7 @@ public final class ForwardPass {
         float[] result = new float[allLogits ? Math.multiplyExact(tokens.length, vocab) : vocab];
         for (int start = 0; start < tokens.length; start += CHUNK) {
             int n = Math.min(CHUNK, tokens.length - start);
-            runChunk(tokens, start, n, firstPosition + start, cache, listener);
+            runChunk(tokens, start, n, firstPosition + start, ropeShift, cache, listener);
             if (allLogits) {
                 classify(n, result, start * vocab);
             } else if (start + n == tokens.length) {
@@ -92,7 +102,7 @@ public final class ForwardPass {
         logits = new float[n * c.vocabularySize()];
     }
 
-    private void runChunk(int[] tokens, int start, int n, int firstPosition, KvCache cache,
+    private void runChunk(int[] tokens, int start, int n, int firstPosition, int ropeShift, KvCache cache,
                           AttentionListener listener) {
         ensureCapacity(n);
         ModelWeights w = model.weights();
@@ -129,7 +139,7 @@ public final class ForwardPass {
                         VectorOps.rmsnorm(k, off, k, off, lw.kNorm(), c.headDim(), c.rmsNormEps());
                     }
                 }
-                rope.setPosition(position);
+                rope.setPosition(position - ropeShift);
                 rope.apply(q, qBase, c.heads());
                 rope.apply(k, kBase, c.kvHeads());
                 for (int h = 0; h < c.kvHeads(); h++) {

@@ -45,6 +45,14 @@ public interface KvPolicy {
     default void endStep(PolicyContext context, int position, CacheEditor editor) {
     }
 
+    /**
+     * How far RoPE positions lag behind original positions for the next token: 0 for every policy
+     * but StreamingLLM's in-cache position modes, where it is the number of entries evicted so far.
+     */
+    default int ropePositionShift() {
+        return 0;
+    }
+
     /** Bytes of per-entry bookkeeping the policy holds (e.g. accumulated scores), counted as cache memory. */
     default long bookkeepingBytes() {
         return 0;

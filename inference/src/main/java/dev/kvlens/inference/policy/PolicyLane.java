@@ -67,7 +67,8 @@ public final class PolicyLane {
     public float[] step(int token, AttentionListener listener) {
         int position = nextPosition;
         AttentionListener observer = policy.beginStep(context, position);
-        float[] logits = pass.forward(new int[] {token}, position, cache, AttentionListener.both(observer, listener), false);
+        float[] logits = pass.forward(new int[] {token}, position, policy.ropePositionShift(), cache,
+                AttentionListener.both(observer, listener), false);
         nextPosition++;
         cache.step(position);
         policy.endStep(context, position, cache);
