@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
                 "Timings go to stderr; with --json, stdout gets one JSON object and nothing else."})
 final class GenerateCommand extends Subcommand {
 
+    static final int MAX_TOKENS_LIMIT = 1 << 24;
+
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
             description = "A GGUF file or a Hugging Face model folder.")
     Path model;
@@ -58,6 +60,10 @@ final class GenerateCommand extends Subcommand {
     int run() {
         if (maxTokens < 0) {
             throw new BadArgumentException("--max-tokens must be >= 0, got " + maxTokens);
+        }
+        if (maxTokens > MAX_TOKENS_LIMIT) {
+            // The generator sizes its id buffer by this; no model has a context anywhere near it.
+            throw new BadArgumentException("--max-tokens must be at most " + MAX_TOKENS_LIMIT + ", got " + maxTokens);
         }
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
             throw new BadArgumentException("--temperature must be a finite number >= 0, got " + temperature);

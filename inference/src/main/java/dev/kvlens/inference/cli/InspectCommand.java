@@ -63,7 +63,7 @@ final class InspectCommand extends Subcommand {
         row(out, "FFN", r.ffnDim());
         row(out, "context", r.contextLength());
         row(out, "vocabulary", r.vocabularySize());
-        row(out, "RMSNorm eps", String.format(Locale.ROOT, "%g", r.rmsNormEps()));
+        row(out, "RMSNorm eps", Float.toString((float) r.rmsNormEps()));
         RopeReport rope = r.rope();
         row(out, "RoPE", String.format(Locale.ROOT, "theta %s, dim %d, %s, scaling %s%s%s",
                 Units.number(rope.theta()), rope.dim(), rope.style().replace('_', ' '), rope.scaling(),

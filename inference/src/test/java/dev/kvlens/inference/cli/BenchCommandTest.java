@@ -6,10 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvlens.kernels.Parallel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Runs and reports; speeds are not asserted (machines differ), only that they were measured. */
 class BenchCommandTest {
+
+    private static int threadsBefore;
+
+    @BeforeAll
+    static void rememberThreads() {
+        threadsBefore = Parallel.threads();
+    }
+
+    /** --threads changes a process-wide setting; later tests in this JVM expect the default. */
+    @AfterAll
+    static void restoreThreads() {
+        Parallel.setThreads(threadsBefore);
+    }
 
     @Test
     void jsonReportsMedianSpeeds() throws Exception {
