@@ -1,0 +1,14 @@
+package dev.kvlens.inference.session.event;
+
+/**
+ * Bytes a lane's cache holds after a step.
+ *
+ * @param lane            lane index
+ * @param step            position
+ * @param bytesPerHead    bytes per layer and KV head, {@code [layer][kvHead]}
+ * @param totalBytes      all stores plus the policy's bookkeeping
+ * @param fullCacheBytes  what a full fp32 cache would hold at this step
+ */
+public record MemorySample(int lane, int step, long[][] bytesPerHead, long totalBytes, long fullCacheBytes)
+        implements SessionEvent {
+}

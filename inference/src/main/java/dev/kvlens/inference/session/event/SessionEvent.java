@@ -1,0 +1,16 @@
+package dev.kvlens.inference.session.event;
+
+/**
+ * Everything a session tells its subscribers (views, recorder, command-line writers). The records
+ * are also the content of a recording, so their shape is versioned by {@link #FORMAT_VERSION}.
+ */
+public sealed interface SessionEvent
+        permits SessionStarted, TokenStep, AttentionFrame, CacheDecision, BudgetPlan, MemorySample, QualitySample,
+        SessionEnded {
+
+    /** Bumped whenever a record's fields change. */
+    int FORMAT_VERSION = 1;
+
+    /** The lane the event belongs to, or -1 for session-wide events. */
+    int lane();
+}
