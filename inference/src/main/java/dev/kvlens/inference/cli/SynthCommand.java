@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
  * tensor by tensor straight into its mapping: a 4 GB model needs only a few MB of heap.
  */
 @Command(name = "synth", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Write a random-weight Llama GGUF of the given shape (weights ~ N(0, 0.02), norms 1),",
-                "with the tokenizer of a vocabulary GGUF."})
+        description = {"Write a random-weight Llama GGUF of any shape, with a real vocabulary.",
+                "Weights ~ N(0, 0.02) from --seed, norms 1, tokenizer.* metadata copied from --vocab-from."})
 final class SynthCommand extends Subcommand {
 
     /** Standard deviation of the random weights: small enough that activations stay finite in deep stacks. */
