@@ -61,11 +61,38 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
             throw new IllegalArgumentException("matvec of " + rows + " x " + cols + " needs x >= " + cols
                     + " and out >= " + rows + ", got " + x.length + " and " + out.length);
         }
+        float[] prepared = prepareInput(x, 0);
         Parallel.forRange(rows, (start, end) -> {
             for (int r = start; r < end; r++) {
-                out[r] = dotRow(r, x, 0);
+                out[r] = dotRowPrepared(r, x, 0, prepared);
             }
         });
+    }
+
+    /**
+     * Row-independent data a format derives from the input once per matvec (such as per-block
+     * sums of x, which turn a quant offset into one scalar per block); null when none is needed.
+     */
+    float[] prepareInput(float[] x, int xOffset) {
+        return null;
+    }
+
+    /** {@link #dotRow} given what {@link #prepareInput} derived from the same input. */
+    float dotRowPrepared(int row, float[] x, int xOffset, float[] prepared) {
+        return dotRow(row, x, xOffset);
+    }
+
+    /** Sums of x over each run of {@code group} values, for formats whose values carry an offset. */
+    final float[] groupSums(float[] x, int xOffset, int group) {
+        float[] sums = new float[cols / group];
+        for (int g = 0; g < sums.length; g++) {
+            float s = 0;
+            for (int i = 0; i < group; i++) {
+                s += x[xOffset + g * group + i];
+            }
+            sums[g] = s;
+        }
+        return sums;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.kvlens.kernels;
 
 import static dev.kvlens.kernels.Simd.B;
 import static dev.kvlens.kernels.Simd.F;
+import static dev.kvlens.kernels.Simd.I;
 import static dev.kvlens.kernels.Simd.L;
 
 import java.lang.foreign.MemorySegment;
@@ -26,45 +27,54 @@ final class Q5KMatrix extends AbstractWeightMatrix {
 
     @Override
     public float dotRow(int row, float[] x, int xOffset) {
+        return dotRowPrepared(row, x, xOffset, prepareInput(x, xOffset));
+    }
+
+    /** Sums of x per 32-value sub-block: the min term becomes {@code dmin * m * sum} per sub-block. */
+    @Override
+    float[] prepareInput(float[] x, int xOffset) {
+        return groupSums(x, xOffset, 32);
+    }
+
+    @Override
+    float dotRowPrepared(int row, float[] x, int xOffset, float[] xSums) {
         long base = rowOffset(row);
         MemorySegment seg = data;
         int blocks = cols / BLOCK;
-        FloatVector acc = FloatVector.zero(F);
-        FloatVector accMin = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        float mins = 0;
+        float[] scales = new float[8];
         for (int b = 0; b < blocks; b++) {
             long o = base + (long) b * BLOCK_BYTES;
             float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
             float dmin = Float.float16ToFloat(seg.get(Le.SHORT, o + 2));
+            long lo8 = seg.get(Le.LONG, o + 4);
+            int hi4 = seg.get(Le.INT, o + 12);
+            KScales.scales(lo8, hi4, d, scales);
+            mins += dmin * KScales.minDot(lo8, hi4, xSums, 8 * b);
             int xb = xOffset + b * BLOCK;
             for (int j = 0; j < 4; j++) {
                 long q = o + 48 + 32L * j;
                 int x1 = xb + 64 * j;
                 FloatVector p1 = FloatVector.zero(F);
                 FloatVector p2 = FloatVector.zero(F);
-                FloatVector s1 = FloatVector.zero(F);
-                FloatVector s2 = FloatVector.zero(F);
                 for (int k = 0; k < 32; k += L) {
-                    IntVector v = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER));
-                    // qh bit s moved to bit 4: (h << 4) >> s, then masked
-                    IntVector h4 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER))
-                            .lanewise(VectorOperators.LSHL, 4);
-                    IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.ASHR, 2 * j).and(0x10));
-                    IntVector qc = v.lanewise(VectorOperators.ASHR, 4).and(0x0f)
-                            .or(h4.lanewise(VectorOperators.ASHR, 2 * j + 1).and(0x10));
-                    FloatVector xa = FloatVector.fromArray(F, x, x1 + k);
-                    FloatVector xc = FloatVector.fromArray(F, x, x1 + 32 + k);
-                    p1 = Simd.toFloats(qa).fma(xa, p1);
-                    p2 = Simd.toFloats(qc).fma(xc, p2);
-                    s1 = s1.add(xa);
-                    s2 = s2.add(xc);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    // qh bit s moved to bit 4: (h << 4) >>> s, then masked
+                    IntVector h4 = ((IntVector) ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
+                    IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.LSHR, 2 * j).and(0x10));
+                    IntVector qc = v.lanewise(VectorOperators.LSHR, 4).or(h4.lanewise(VectorOperators.LSHR, 2 * j + 1).and(0x10));
+                    p1 = ((FloatVector) qa.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, x1 + k), p1);
+                    p2 = ((FloatVector) qc.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, x1 + 32 + k), p2);
                 }
-                acc = p1.fma(FloatVector.broadcast(F, d * KScales.scale(seg, o + 4, 2 * j)), acc);
-                acc = p2.fma(FloatVector.broadcast(F, d * KScales.scale(seg, o + 4, 2 * j + 1)), acc);
-                accMin = s1.fma(FloatVector.broadcast(F, dmin * KScales.min(seg, o + 4, 2 * j)), accMin);
-                accMin = s2.fma(FloatVector.broadcast(F, dmin * KScales.min(seg, o + 4, 2 * j + 1)), accMin);
+                acc0 = p1.fma(FloatVector.broadcast(F, scales[2 * j]), acc0);
+                acc1 = p2.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc1);
             }
         }
-        return acc.sub(accMin).reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
     }
 
     @Override
@@ -84,15 +94,15 @@ final class Q5KMatrix extends AbstractWeightMatrix {
                 float d2 = d * KScales.scale(seg, o + 4, 2 * j + 1);
                 float m2 = dmin * KScales.min(seg, o + 4, 2 * j + 1);
                 for (int k = 0; k < 32; k += L) {
-                    IntVector v = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER));
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
                     // qh bit s moved to bit 4: (h << 4) >> s, then masked
-                    IntVector h4 = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER))
+                    IntVector h4 = ((IntVector) ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER).convertShape(VectorOperators.B2I, I, 0))
                             .lanewise(VectorOperators.LSHL, 4);
                     IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.ASHR, 2 * j).and(0x10));
                     IntVector qc = v.lanewise(VectorOperators.ASHR, 4).and(0x0f)
                             .or(h4.lanewise(VectorOperators.ASHR, 2 * j + 1).and(0x10));
-                    Simd.toFloats(qa).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
-                    Simd.toFloats(qc).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + k);
+                    ((FloatVector) qa.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
+                    ((FloatVector) qc.convert(VectorOperators.I2F, 0)).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + k);
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.kvlens.kernels;
 
 import static dev.kvlens.kernels.Simd.B;
 import static dev.kvlens.kernels.Simd.F;
+import static dev.kvlens.kernels.Simd.I;
 import static dev.kvlens.kernels.Simd.L;
 
 import java.lang.foreign.MemorySegment;
@@ -44,17 +45,17 @@ final class Q6KMatrix extends AbstractWeightMatrix {
                 int y = xOffset + b * BLOCK + 128 * half;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    IntVector la = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER));
-                    IntVector lb = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER));
-                    IntVector h = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER));
+                    IntVector la = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                    IntVector lb = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
                     IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
                     IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
                     IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
                     IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
-                    acc0 = Simd.toFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
-                    acc1 = Simd.toFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
-                    acc2 = Simd.toFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
-                    acc3 = Simd.toFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
+                    acc0 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
+                    acc1 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
+                    acc2 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
+                    acc3 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
                 }
             }
         }
@@ -76,17 +77,17 @@ final class Q6KMatrix extends AbstractWeightMatrix {
                 int y = offset + b * BLOCK + 128 * half;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    IntVector la = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER));
-                    IntVector lb = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER));
-                    IntVector h = Simd.bytesToInts(ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER));
+                    IntVector la = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                    IntVector lb = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
                     IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
                     IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
                     IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
                     IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
-                    Simd.toFloats(q1).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
-                    Simd.toFloats(q2).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
-                    Simd.toFloats(q3).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
-                    Simd.toFloats(q4).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
+                    ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
+                    ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
+                    ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
+                    ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
                 }
             }
         }

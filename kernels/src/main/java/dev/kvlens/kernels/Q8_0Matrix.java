@@ -38,9 +38,9 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = FloatVector.zero(F);
             for (int k = 0; k < BLOCK; k += L) {
-                p0 = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER))
+                p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
                         .fma(FloatVector.fromArray(F, x, xo + k), p0);
-                p1 = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER))
+                p1 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
                         .fma(FloatVector.fromArray(F, x, xo + BLOCK + k), p1);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
@@ -51,7 +51,7 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
             int xo = xOffset + b * BLOCK;
             FloatVector p0 = FloatVector.zero(F);
             for (int k = 0; k < BLOCK; k += L) {
-                p0 = Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER))
+                p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
                         .fma(FloatVector.fromArray(F, x, xo + k), p0);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
@@ -68,7 +68,7 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
             long o = base + (long) b * BLOCK_BYTES;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o)));
             for (int k = 0; k < BLOCK; k += L) {
-                Simd.bytesToFloats(ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER)).mul(d)
+                ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0)).mul(d)
                         .intoArray(out, offset + b * BLOCK + k);
             }
         }

@@ -104,6 +104,30 @@ class WeightMatrixTest {
         }
     }
 
+    /** The same comparison after thousands of calls, so that C2's compiled vector code is what runs. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void kernelsAgreeAfterJitCompilation(GgmlType type) {
+        Parallel.setThreads(1);
+        WeightMatrix m = matrix(type, 8, TestMatrices.colsFor(type), 22);
+        float[] x = TestMatrices.gaussian(new Random(23), m.cols(), 1f);
+        float[] out = new float[m.rows()];
+        float[] row = new float[m.cols()];
+        for (int i = 0; i < 4000; i++) {
+            m.matvec(x, out);
+            m.dequantizeRow(i & 7, row, 0);
+        }
+        for (int r = 0; r < m.rows(); r++) {
+            float[] w = referenceRow(m, r);
+            double expected = ScalarReference.dot(type, m.data(), r * type.byteSize(m.cols()), m.cols(), x, 0);
+            assertEquals(expected, out[r], tolerance(w, x, 0), type + " row " + r);
+            assertEquals(expected, m.dotRow(r, x, 0), tolerance(w, x, 0), type + " dotRow " + r);
+            m.dequantizeRow(r, row, 0);
+            assertArrayEquals(w, row, type + " dequantizeRow " + r);
+        }
+        Parallel.setThreads(2);
+    }
+
     @Test
     void matmulTakesLongPromptsInTokenTiles() {
         Parallel.setThreads(2);
