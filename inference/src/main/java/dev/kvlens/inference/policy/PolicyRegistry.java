@@ -15,6 +15,8 @@ public final class PolicyRegistry {
     static {
         // One line per policy, in the order of POLICIES.md.
         register(FullKvPolicy.FACTORY);
+        register(SimLayerKvPolicy.FACTORY);
+        register(GVotePolicy.FACTORY);
     }
 
     private PolicyRegistry() {
