@@ -15,8 +15,14 @@ public final class PolicyRegistry {
     static {
         // One line per policy, in the order of POLICIES.md.
         register(FullKvPolicy.FACTORY);
+        register(SnapKvPolicy.FACTORY);
+        register(PyramidKvPolicy.FACTORY);
+        register(AdaKvPolicy.FACTORY);
+        register(KNormPolicy.FACTORY);
         register(SimLayerKvPolicy.FACTORY);
         register(GVotePolicy.FACTORY);
+        register(KvCompressPolicy.FACTORY);
+        register(ZigZagKvPolicy.FACTORY);
     }
 
     private PolicyRegistry() {
