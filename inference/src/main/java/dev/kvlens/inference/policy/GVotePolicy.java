@@ -175,7 +175,8 @@ public final class GVotePolicy implements KvPolicy {
         int[] order = Ranking.order(w, positions);
         double mass = 0;
         int k = 0;
-        while (k < entries && mass < p) {
+        // fp32 weights rarely sum to a decimal p exactly: within 1e-6 counts as reached.
+        while (k < entries && mass < p - 1e-6) {
             mass += w[order[k++]];
         }
         int[] chosen = Arrays.copyOf(order, k);
