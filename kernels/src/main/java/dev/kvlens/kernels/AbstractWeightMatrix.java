@@ -62,11 +62,7 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
                     + " and out >= " + rows + ", got " + x.length + " and " + out.length);
         }
         float[] prepared = prepareInput(x, 0);
-        Parallel.forRange(rows, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                out[r] = dotRowPrepared(r, x, 0, prepared);
-            }
-        });
+        Parallel.forRange(rows, (start, end) -> dotRows(start, end, x, 0, prepared, out, start));
     }
 
     /**
@@ -77,9 +73,29 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
         return null;
     }
 
-    /** {@link #dotRow} given what {@link #prepareInput} derived from the same input. */
-    float dotRowPrepared(int row, float[] x, int xOffset, float[] prepared) {
-        return dotRow(row, x, xOffset);
+    /**
+     * {@code out[outOffset + r - start] = row(r) . x[xOffset ..]} for rows {@code [start, end)}, given
+     * what {@link #prepareInput} derived from x. The row loop lives inside each format's kernel so
+     * that the kernel is one large compiled method with its own profile: small enough to be
+     * inlined into a shared caller, a kernel would be compiled against other formats' profiles.
+     */
+    abstract void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset);
+
+    /** Rows {@code [start, end)} decoded one after another into {@code out} from {@code offset}. */
+    abstract void dequantizeRows(int start, int end, float[] out, int offset);
+
+    @Override
+    public final float dotRow(int row, float[] x, int xOffset) {
+        rowOffset(row);
+        float[] result = new float[1];
+        dotRows(row, row + 1, x, xOffset, prepareInput(x, xOffset), result, 0);
+        return result[0];
+    }
+
+    @Override
+    public final void dequantizeRow(int row, float[] out, int offset) {
+        rowOffset(row);
+        dequantizeRows(row, row + 1, out, offset);
     }
 
     /** Sums of x over each run of {@code group} values, for formats whose values carry an offset. */
@@ -118,9 +134,7 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
                 for (int tile = start; tile < end; tile++) {
                     int r0 = tile * ROW_TILE;
                     int nr = Math.min(ROW_TILE, rows - r0);
-                    for (int i = 0; i < nr; i++) {
-                        dequantizeRow(r0 + i, w, i * cols);
-                    }
+                    dequantizeRows(r0, r0 + nr, w, 0);
                     int t = t0;
                     if (nr == ROW_TILE) {
                         for (; t + 4 <= t1; t += 4) {

@@ -25,11 +25,6 @@ final class Q5KMatrix extends AbstractWeightMatrix {
         super(GgmlType.Q5_K, data, rows, cols);
     }
 
-    @Override
-    public float dotRow(int row, float[] x, int xOffset) {
-        return dotRowPrepared(row, x, xOffset, prepareInput(x, xOffset));
-    }
-
     /** Sums of x per 32-value sub-block: the min term becomes {@code dmin * m * sum} per sub-block. */
     @Override
     float[] prepareInput(float[] x, int xOffset) {
@@ -37,72 +32,78 @@ final class Q5KMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    float dotRowPrepared(int row, float[] x, int xOffset, float[] xSums) {
-        long base = rowOffset(row);
-        MemorySegment seg = data;
-        int blocks = cols / BLOCK;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        float mins = 0;
-        float[] scales = new float[8];
-        for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * BLOCK_BYTES;
-            float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
-            float dmin = Float.float16ToFloat(seg.get(Le.SHORT, o + 2));
-            long lo8 = seg.get(Le.LONG, o + 4);
-            int hi4 = seg.get(Le.INT, o + 12);
-            KScales.scales(lo8, hi4, d, scales);
-            mins += dmin * KScales.minDot(lo8, hi4, xSums, 8 * b);
-            int xb = xOffset + b * BLOCK;
-            for (int j = 0; j < 4; j++) {
-                long q = o + 48 + 32L * j;
-                int x1 = xb + 64 * j;
-                FloatVector p1 = FloatVector.zero(F);
-                FloatVector p2 = FloatVector.zero(F);
-                for (int k = 0; k < 32; k += L) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    // qh bit s moved to bit 4: (h << 4) >>> s, then masked
-                    IntVector h4 = ((IntVector) ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
-                    IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.LSHR, 2 * j).and(0x10));
-                    IntVector qc = v.lanewise(VectorOperators.LSHR, 4).or(h4.lanewise(VectorOperators.LSHR, 2 * j + 1).and(0x10));
-                    p1 = ((FloatVector) qa.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, x1 + k), p1);
-                    p2 = ((FloatVector) qc.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, x1 + 32 + k), p2);
+    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+        float[] xSums = prepared;
+        for (int row = start; row < end; row++) {
+            long base = rowOffset(row);
+            MemorySegment seg = data;
+            int blocks = cols / BLOCK;
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            float mins = 0;
+            float[] scales = new float[8];
+            for (int b = 0; b < blocks; b++) {
+                long o = base + (long) b * BLOCK_BYTES;
+                float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
+                float dmin = Float.float16ToFloat(seg.get(Le.SHORT, o + 2));
+                long lo8 = seg.get(Le.LONG, o + 4);
+                int hi4 = seg.get(Le.INT, o + 12);
+                KScales.scales(lo8, hi4, d, scales);
+                mins += dmin * KScales.minDot(lo8, hi4, xSums, 8 * b);
+                int xb = xOffset + b * BLOCK;
+                for (int j = 0; j < 4; j++) {
+                    long q = o + 48 + 32L * j;
+                    int x1 = xb + 64 * j;
+                    FloatVector p1 = FloatVector.zero(F);
+                    FloatVector p2 = FloatVector.zero(F);
+                    for (int k = 0; k < 32; k += L) {
+                        IntVector v = (IntVector) ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        // qh bit s moved to bit 4: (h << 4) >>> s, then masked
+                        IntVector h4 = ((IntVector) ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
+                        IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.LSHR, 2 * j).and(0x10));
+                        IntVector qc = v.lanewise(VectorOperators.LSHR, 4).or(h4.lanewise(VectorOperators.LSHR, 2 * j + 1).and(0x10));
+                        p1 = ((FloatVector) qa.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, x1 + k), p1);
+                        p2 = ((FloatVector) qc.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, x1 + 32 + k), p2);
+                    }
+                    acc0 = p1.fma(FloatVector.broadcast(F, scales[2 * j]), acc0);
+                    acc1 = p2.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc1);
                 }
-                acc0 = p1.fma(FloatVector.broadcast(F, scales[2 * j]), acc0);
-                acc1 = p2.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc1);
             }
+            out[outOffset + row - start] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
     }
 
     @Override
-    public void dequantizeRow(int row, float[] out, int offset) {
-        long base = rowOffset(row);
-        MemorySegment seg = data;
-        int blocks = cols / BLOCK;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * BLOCK_BYTES;
-            float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
-            float dmin = Float.float16ToFloat(seg.get(Le.SHORT, o + 2));
-            int y = offset + b * BLOCK;
-            for (int j = 0; j < 4; j++) {
-                long q = o + 48 + 32L * j;
-                float d1 = d * KScales.scale(seg, o + 4, 2 * j);
-                float m1 = dmin * KScales.min(seg, o + 4, 2 * j);
-                float d2 = d * KScales.scale(seg, o + 4, 2 * j + 1);
-                float m2 = dmin * KScales.min(seg, o + 4, 2 * j + 1);
-                for (int k = 0; k < 32; k += L) {
-                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    // qh bit s moved to bit 4: (h << 4) >> s, then masked
-                    IntVector h4 = ((IntVector) ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER).convertShape(VectorOperators.B2I, I, 0))
-                            .lanewise(VectorOperators.LSHL, 4);
-                    IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.ASHR, 2 * j).and(0x10));
-                    IntVector qc = v.lanewise(VectorOperators.ASHR, 4).and(0x0f)
-                            .or(h4.lanewise(VectorOperators.ASHR, 2 * j + 1).and(0x10));
-                    ((FloatVector) qa.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
-                    ((FloatVector) qc.convert(VectorOperators.I2F, 0)).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + k);
+    void dequantizeRows(int start, int end, float[] out, int offset) {
+        for (int row = start; row < end; row++) {
+            int rowOut = offset + (row - start) * cols;
+            long base = rowOffset(row);
+            MemorySegment seg = data;
+            int blocks = cols / BLOCK;
+            for (int b = 0; b < blocks; b++) {
+                long o = base + (long) b * BLOCK_BYTES;
+                float d = Float.float16ToFloat(seg.get(Le.SHORT, o));
+                float dmin = Float.float16ToFloat(seg.get(Le.SHORT, o + 2));
+                int y = rowOut + b * BLOCK;
+                for (int j = 0; j < 4; j++) {
+                    long q = o + 48 + 32L * j;
+                    float d1 = d * KScales.scale(seg, o + 4, 2 * j);
+                    float m1 = dmin * KScales.min(seg, o + 4, 2 * j);
+                    float d2 = d * KScales.scale(seg, o + 4, 2 * j + 1);
+                    float m2 = dmin * KScales.min(seg, o + 4, 2 * j + 1);
+                    for (int k = 0; k < 32; k += L) {
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, seg, q + k, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        // qh bit s moved to bit 4: (h << 4) >> s, then masked
+                        IntVector h4 = ((IntVector) ByteVector.fromMemorySegment(B, seg, o + 16 + k, Le.ORDER).convertShape(VectorOperators.B2I, I, 0))
+                                .lanewise(VectorOperators.LSHL, 4);
+                        IntVector qa = v.and(0x0f).or(h4.lanewise(VectorOperators.ASHR, 2 * j).and(0x10));
+                        IntVector qc = v.lanewise(VectorOperators.ASHR, 4).and(0x0f)
+                                .or(h4.lanewise(VectorOperators.ASHR, 2 * j + 1).and(0x10));
+                        ((FloatVector) qa.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(out, y + 64 * j + k);
+                        ((FloatVector) qc.convert(VectorOperators.I2F, 0)).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + k);
+                    }
                 }
             }
         }

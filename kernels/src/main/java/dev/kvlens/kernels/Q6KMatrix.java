@@ -27,67 +27,72 @@ final class Q6KMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    public float dotRow(int row, float[] x, int xOffset) {
-        long base = rowOffset(row);
-        MemorySegment seg = data;
-        int blocks = cols / BLOCK;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * BLOCK_BYTES;
-            float d = Float.float16ToFloat(seg.get(Le.SHORT, o + 208));
-            for (int half = 0; half < 2; half++) {
-                long ql = o + 64L * half;
-                long qh = o + 128 + 32L * half;
-                long sc = o + 192 + 8L * half;
-                int y = xOffset + b * BLOCK + 128 * half;
-                for (int l = 0; l < 32; l += L) {
-                    int is = l / 16;
-                    IntVector la = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    IntVector lb = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
-                    IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
-                    IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
-                    IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
-                    acc0 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
-                    acc1 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
-                    acc2 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
-                    acc3 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
+    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+        for (int row = start; row < end; row++) {
+            long base = rowOffset(row);
+            MemorySegment seg = data;
+            int blocks = cols / BLOCK;
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            FloatVector acc2 = FloatVector.zero(F);
+            FloatVector acc3 = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                long o = base + (long) b * BLOCK_BYTES;
+                float d = Float.float16ToFloat(seg.get(Le.SHORT, o + 208));
+                for (int half = 0; half < 2; half++) {
+                    long ql = o + 64L * half;
+                    long qh = o + 128 + 32L * half;
+                    long sc = o + 192 + 8L * half;
+                    int y = xOffset + b * BLOCK + 128 * half;
+                    for (int l = 0; l < 32; l += L) {
+                        int is = l / 16;
+                        IntVector la = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        IntVector lb = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                        IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                        IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
+                        IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
+                        acc0 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is)).fma(FloatVector.fromArray(F, x, y + l), acc0);
+                        acc1 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 2)).fma(FloatVector.fromArray(F, x, y + 32 + l), acc1);
+                        acc2 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 4)).fma(FloatVector.fromArray(F, x, y + 64 + l), acc2);
+                        acc3 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 6)).fma(FloatVector.fromArray(F, x, y + 96 + l), acc3);
+                    }
                 }
             }
+            out[outOffset + row - start] = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
-    public void dequantizeRow(int row, float[] out, int offset) {
-        long base = rowOffset(row);
-        MemorySegment seg = data;
-        int blocks = cols / BLOCK;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * BLOCK_BYTES;
-            float d = Float.float16ToFloat(seg.get(Le.SHORT, o + 208));
-            for (int half = 0; half < 2; half++) {
-                long ql = o + 64L * half;
-                long qh = o + 128 + 32L * half;
-                long sc = o + 192 + 8L * half;
-                int y = offset + b * BLOCK + 128 * half;
-                for (int l = 0; l < 32; l += L) {
-                    int is = l / 16;
-                    IntVector la = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    IntVector lb = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
-                    IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
-                    IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
-                    IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
-                    IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
-                    ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
-                    ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
-                    ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
-                    ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
+    void dequantizeRows(int start, int end, float[] out, int offset) {
+        for (int row = start; row < end; row++) {
+            int rowOut = offset + (row - start) * cols;
+            long base = rowOffset(row);
+            MemorySegment seg = data;
+            int blocks = cols / BLOCK;
+            for (int b = 0; b < blocks; b++) {
+                long o = base + (long) b * BLOCK_BYTES;
+                float d = Float.float16ToFloat(seg.get(Le.SHORT, o + 208));
+                for (int half = 0; half < 2; half++) {
+                    long ql = o + 64L * half;
+                    long qh = o + 128 + 32L * half;
+                    long sc = o + 192 + 8L * half;
+                    int y = rowOut + b * BLOCK + 128 * half;
+                    for (int l = 0; l < 32; l += L) {
+                        int is = l / 16;
+                        IntVector la = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        IntVector lb = ((IntVector) ByteVector.fromMemorySegment(B, seg, ql + 32 + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, seg, qh + l, Le.ORDER).convertShape(VectorOperators.B2I, I, 0));
+                        IntVector q1 = la.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                        IntVector q2 = lb.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                        IntVector q3 = la.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.and(0x30)).sub(32);
+                        IntVector q4 = lb.lanewise(VectorOperators.ASHR, 4).and(0x0f).or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32);
+                        ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is)).intoArray(out, y + l);
+                        ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 2)).intoArray(out, y + 32 + l);
+                        ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 4)).intoArray(out, y + 64 + l);
+                        ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * seg.get(Le.BYTE, sc + is + 6)).intoArray(out, y + 96 + l);
+                    }
                 }
             }
         }

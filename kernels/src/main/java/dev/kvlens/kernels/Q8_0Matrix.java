@@ -25,51 +25,56 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
     }
 
     @Override
-    public float dotRow(int row, float[] x, int xOffset) {
-        long base = rowOffset(row);
-        MemorySegment seg = data;
-        int blocks = cols / BLOCK;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long o = base + (long) b * BLOCK_BYTES;
-            int xo = xOffset + b * BLOCK;
-            FloatVector p0 = FloatVector.zero(F);
-            FloatVector p1 = FloatVector.zero(F);
-            for (int k = 0; k < BLOCK; k += L) {
-                p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.fromArray(F, x, xo + k), p0);
-                p1 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.fromArray(F, x, xo + BLOCK + k), p1);
+    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+        for (int row = start; row < end; row++) {
+            long base = rowOffset(row);
+            MemorySegment seg = data;
+            int blocks = cols / BLOCK;
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            int b = 0;
+            for (; b + 1 < blocks; b += 2) {
+                long o = base + (long) b * BLOCK_BYTES;
+                int xo = xOffset + b * BLOCK;
+                FloatVector p0 = FloatVector.zero(F);
+                FloatVector p1 = FloatVector.zero(F);
+                for (int k = 0; k < BLOCK; k += L) {
+                    p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
+                            .fma(FloatVector.fromArray(F, x, xo + k), p0);
+                    p1 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
+                            .fma(FloatVector.fromArray(F, x, xo + BLOCK + k), p1);
+                }
+                acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
+                acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o + BLOCK_BYTES))), acc1);
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o + BLOCK_BYTES))), acc1);
-        }
-        if (b < blocks) {
-            long o = base + (long) b * BLOCK_BYTES;
-            int xo = xOffset + b * BLOCK;
-            FloatVector p0 = FloatVector.zero(F);
-            for (int k = 0; k < BLOCK; k += L) {
-                p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.fromArray(F, x, xo + k), p0);
+            if (b < blocks) {
+                long o = base + (long) b * BLOCK_BYTES;
+                int xo = xOffset + b * BLOCK;
+                FloatVector p0 = FloatVector.zero(F);
+                for (int k = 0; k < BLOCK; k += L) {
+                    p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
+                            .fma(FloatVector.fromArray(F, x, xo + k), p0);
+                }
+                acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
+            out[outOffset + row - start] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
-    public void dequantizeRow(int row, float[] out, int offset) {
-        long base = rowOffset(row);
-        MemorySegment seg = data;
-        int blocks = cols / BLOCK;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o)));
-            for (int k = 0; k < BLOCK; k += L) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0)).mul(d)
-                        .intoArray(out, offset + b * BLOCK + k);
+    void dequantizeRows(int start, int end, float[] out, int offset) {
+        for (int row = start; row < end; row++) {
+            int rowOut = offset + (row - start) * cols;
+            long base = rowOffset(row);
+            MemorySegment seg = data;
+            int blocks = cols / BLOCK;
+            for (int b = 0; b < blocks; b++) {
+                long o = base + (long) b * BLOCK_BYTES;
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o)));
+                for (int k = 0; k < BLOCK; k += L) {
+                    ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0)).mul(d)
+                            .intoArray(out, rowOut + b * BLOCK + k);
+                }
             }
         }
     }
