@@ -6,10 +6,10 @@ package dev.kvlens.inference.session.event;
  */
 public sealed interface SessionEvent
         permits SessionStarted, TokenStep, AttentionFrame, CacheDecision, BudgetPlan, MemorySample, QualitySample,
-        SessionEnded {
+        LaneRebuilt, SessionRewound, SessionEnded {
 
-    /** Bumped whenever a record's fields change. */
-    int FORMAT_VERSION = 1;
+    /** Bumped whenever a record's fields change. 2: LaneRebuilt and SessionRewound added. */
+    int FORMAT_VERSION = 2;
 
     /** The lane the event belongs to, or -1 for session-wide events. */
     int lane();
