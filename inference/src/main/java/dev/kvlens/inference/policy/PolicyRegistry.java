@@ -15,14 +15,24 @@ public final class PolicyRegistry {
     static {
         // One line per policy, in the order of POLICIES.md.
         register(FullKvPolicy.FACTORY);
+        register(RandomPolicy.FACTORY);
+        register(StreamingLlmPolicy.FACTORY);
+        register(H2oPolicy.FACTORY);
+        register(TovaPolicy.FACTORY);
         register(SnapKvPolicy.FACTORY);
         register(PyramidKvPolicy.FACTORY);
         register(AdaKvPolicy.FACTORY);
         register(KNormPolicy.FACTORY);
+        register(ThinkPolicy.FACTORY);
         register(SimLayerKvPolicy.FACTORY);
         register(GVotePolicy.FACTORY);
+        register(KiviPolicy.FACTORY);
+        register(CormPolicy.FACTORY);
         register(KvCompressPolicy.FACTORY);
         register(ZigZagKvPolicy.FACTORY);
+        register(dev.kvlens.inference.policy.profiled.BaklavaPolicy.FACTORY);
+        register(dev.kvlens.inference.policy.profiled.SurfaceLogicKvPolicy.FACTORY);
+        register(dev.kvlens.inference.policy.profiled.FastGenPolicy.FACTORY);
     }
 
     private PolicyRegistry() {
@@ -49,11 +59,23 @@ public final class PolicyRegistry {
     }
 
     /**
-     * Parses {@code name[:option=value,...]} and makes an instance.
+     * Parses {@code name[:option=value,...]} and makes an instance; several specs joined by '+'
+     * ({@code snapkv:window=16+kivi:bits=4}) make a {@link ComposedPolicy} whose parts run in that order.
      *
      * @throws IllegalArgumentException naming the valid policies, options or values
      */
     public static KvPolicy create(String spec, Budget budget) {
+        String[] specs = spec.split("\\+", -1);
+        if (specs.length > 1) {
+            List<KvPolicy> parts = new java.util.ArrayList<>();
+            for (String part : specs) {
+                if (part.isBlank()) {
+                    throw new IllegalArgumentException("empty policy in '" + spec + "' (compose like snapkv+think)");
+                }
+                parts.add(create(part, budget));
+            }
+            return new ComposedPolicy(parts, budget);
+        }
         String trimmed = spec.trim();
         int colon = trimmed.indexOf(':');
         String id = (colon < 0 ? trimmed : trimmed.substring(0, colon)).toLowerCase(java.util.Locale.ROOT);
