@@ -27,7 +27,8 @@ public record LaneConfig(PolicyFactory factory, Map<String, String> options, Bud
 
     public LaneConfig {
         options = Map.copyOf(options);
-        newPolicy(); // refuses unknown options and bad values now, with the registry's messages
+        // Refuses unknown options and bad values now, with the registry's messages.
+        factory.create(budget, new PolicyOptions(factory.descriptor().id(), factory.descriptor().options(), options));
     }
 
     /**
