@@ -17,10 +17,11 @@ public interface CompositionRule {
 
     /**
      * Whether {@code part} is StreamingLLM in one of its in-cache position modes (POLICIES.md 2,
-     * modes a and c), which store keys before RoPE or re-rotate them as entries move.
+     * modes a and c: option {@code positions} other than {@code original}), which hold keys before
+     * RoPE or re-rotate them as entries move.
      */
     static boolean rotatesCachedKeys(KvPolicy part) {
-        return part.descriptor().id().equals("streamingllm")
-                && part.options().values().values().stream().anyMatch(v -> v.equals("a") || v.equals("c"));
+        String positions = part.options().values().get("positions");
+        return part.descriptor().id().equals("streamingllm") && positions != null && !positions.equals("original");
     }
 }
