@@ -26,8 +26,10 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
 
     @Override
     void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+        int touched = 0;
         for (int row = start; row < end; row++) {
             long base = rowOffset(row);
+            touched += touchAhead(base);
             MemorySegment seg = data;
             int blocks = cols / BLOCK;
             FloatVector acc0 = FloatVector.zero(F);
@@ -59,6 +61,7 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
             }
             out[outOffset + row - start] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
+        sink = touched;
     }
 
     @Override
