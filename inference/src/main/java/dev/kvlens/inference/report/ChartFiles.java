@@ -2,6 +2,7 @@ package dev.kvlens.inference.report;
 
 import org.jfree.chart.JFreeChart;
 import org.jfree.svg.SVGGraphics2D;
+import org.jfree.svg.ViewBox;
 
 import javax.imageio.ImageIO;
 import java.awt.Graphics2D;
@@ -19,14 +20,17 @@ final class ChartFiles {
     /** PNGs are drawn at this multiple of the nominal size so text stays sharp on high-density screens. */
     static final int PNG_SCALE = 2;
 
-    static {
-        // Charts are drawn into images, never onto a screen: keep AWT from looking for a display.
+    private ChartFiles() {
+    }
+
+    /**
+     * Charts are drawn into images, never onto a screen: keeps AWT from looking for a display. Called before
+     * any chart object exists, since AWT decides once; an explicit -Djava.awt.headless=false is respected.
+     */
+    static void ensureHeadless() {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
-    }
-
-    private ChartFiles() {
     }
 
     /** Writes {@code dir/name.png} and {@code dir/name.svg}. */
@@ -50,7 +54,10 @@ final class ChartFiles {
         }
         SVGGraphics2D svgGraphics = new SVGGraphics2D(width, height);
         chart.draw(svgGraphics, new Rectangle2D.Double(0, 0, width, height));
-        Files.writeString(svg, svgGraphics.getSVGDocument(), StandardCharsets.UTF_8);
+        // No DOCTYPE: an XML reader must never be tempted to fetch the SVG 1.0 DTD from the network.
+        String element = svgGraphics.getSVGElement(null, true, new ViewBox(0, 0, width, height), null, null);
+        Files.writeString(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element + "\n",
+                StandardCharsets.UTF_8);
         return new ChartImage(title, png, svg, width, height);
     }
 }

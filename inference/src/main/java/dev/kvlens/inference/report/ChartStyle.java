@@ -3,11 +3,14 @@ package dev.kvlens.inference.report;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -26,7 +29,7 @@ final class ChartStyle {
     static final Font AXIS_LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 15);
     static final Font TICK_LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     static final Font LEGEND = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
-    static final Font CELL = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    static final Font CELL = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
 
     static final Color REFERENCE = new Color(0x33, 0x33, 0x33);
     static final Color GRID = new Color(0xDD, 0xDD, 0xDD);
@@ -48,6 +51,18 @@ final class ChartStyle {
 
     static Stroke referenceStroke() {
         return new BasicStroke(2.0f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[]{8f, 5f}, 0f);
+    }
+
+    /** A dashed horizontal line at the full cache's value, labelled on its left end. */
+    static ValueMarker referenceMarker(double y, String label) {
+        ValueMarker marker = new ValueMarker(y, REFERENCE, referenceStroke());
+        marker.setLabel(label);
+        marker.setLabelFont(LEGEND);
+        marker.setLabelPaint(REFERENCE);
+        marker.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+        marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+        marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+        return marker;
     }
 
     /** Applies the fonts, colours and legend placement; adds {@code subtitle} under the title when given. */

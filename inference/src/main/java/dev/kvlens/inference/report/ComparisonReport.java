@@ -35,6 +35,7 @@ public final class ComparisonReport {
      */
     public static ReportFiles write(List<? extends SessionEvent> events, Path outDir, Map<Integer, Double> taskScores)
             throws IOException {
+        ChartFiles.ensureHeadless();
         SessionTables tables = SessionTables.of(events, taskScores);
         Files.createDirectories(outDir);
         Path metrics = outDir.resolve("metrics.csv");
@@ -69,7 +70,7 @@ public final class ComparisonReport {
             int[] size = BudgetMapChart.size(entries.length, entries[0].length);
             charts.add(ChartFiles.write(BudgetMapChart.of(lane, lastStep + 1, line),
                     "Budget map of " + ReportText.laneName(lane.lane()) + ": entries kept per layer and KV head",
-                    dir, "budget-map-lane" + lane.lane().index(), size[0], size[1]));
+                    dir, ReportHtml.BUDGET_MAP_PREFIX + "lane" + lane.lane().index(), size[0], size[1]));
         }
         return charts;
     }

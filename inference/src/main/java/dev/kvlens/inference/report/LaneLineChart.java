@@ -6,8 +6,6 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.ui.Layer;
-import org.jfree.chart.ui.RectangleAnchor;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -48,13 +46,7 @@ final class LaneLineChart {
 
     /** A horizontal reference line (the full cache's value by definition) where its lane sent no samples. */
     LaneLineChart referenceAt(double y, String label) {
-        ValueMarker marker = new ValueMarker(y, ChartStyle.REFERENCE, ChartStyle.referenceStroke());
-        marker.setLabel(label);
-        marker.setLabelFont(ChartStyle.LEGEND);
-        marker.setLabelPaint(ChartStyle.REFERENCE);
-        marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-        marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
-        markers.add(marker);
+        markers.add(ChartStyle.referenceMarker(y, label));
         return this;
     }
 
@@ -90,7 +82,7 @@ final class LaneLineChart {
         renderer.setDrawSeriesLineAsPath(true);
         XYPlot plot = new XYPlot(data, x, y, renderer);
         for (ValueMarker marker : markers) {
-            plot.addRangeMarker(marker, Layer.BACKGROUND);
+            plot.addRangeMarker(marker, Layer.FOREGROUND);
         }
         JFreeChart chart = new JFreeChart(title, ChartStyle.TITLE, plot, true);
         return ChartStyle.apply(chart, subtitle);

@@ -20,6 +20,9 @@ import java.util.TreeMap;
  */
 final class ReportHtml {
 
+    /** Charts whose file name starts with this are laid out side by side. */
+    static final String BUDGET_MAP_PREFIX = "budget-map-";
+
     private ReportHtml() {
     }
 
@@ -42,6 +45,7 @@ final class ReportHtml {
                 .append("tr.reference td{background:#fafafa;font-style:italic}\n")
                 .append("figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}")
                 .append("figcaption{color:#555;font-size:.9rem}\n")
+                .append(".maps{display:flex;flex-wrap:wrap;gap:1rem}.maps figure{flex:1 1 420px;margin:.4rem 0}\n")
                 .append("</style>\n</head>\n<body>\n");
         h.append("<h1>KV Lens comparison \u2014 ").append(esc(m.name())).append("</h1>\n");
         h.append("<p class=\"facts\">").append(esc(String.format(Locale.ROOT,
@@ -87,14 +91,23 @@ final class ReportHtml {
                 + "kept per KV head or a share of entries kept. Bytes are the bytes each cache actually holds; "
                 + "\u201c% of full\u201d compares them with a full fp32 cache at the same step.</p>\n");
 
-        h.append("<h2>Charts</h2>\n");
+        h.append("<h2>Quality and memory over steps</h2>\n");
+        boolean inMaps = false;
         for (ChartImage c : charts) {
+            boolean map = c.png().getFileName().toString().startsWith(BUDGET_MAP_PREFIX);
+            if (map && !inMaps) {
+                h.append("<h2>Budget maps: entries kept per layer and KV head at the end</h2>\n<div class=\"maps\">\n");
+                inMaps = true;
+            }
             byte[] png = Files.readAllBytes(c.png());
             h.append("<figure><img alt=\"").append(esc(c.title())).append("\" width=\"").append(c.width())
                     .append("\" height=\"").append(c.height()).append("\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(png)).append("\">\n<figcaption>")
                     .append(esc(c.title())).append(" \u00b7 vector: ").append(esc(c.svg().getFileName().toString()))
                     .append("</figcaption></figure>\n");
+        }
+        if (inMaps) {
+            h.append("</div>\n");
         }
         h.append("<p class=\"facts\">Data: metrics.csv (one row per lane and step), summary.csv (one row per lane)."
                 + "</p>\n</body>\n</html>\n");

@@ -6,8 +6,6 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.ui.Layer;
-import org.jfree.chart.ui.RectangleAnchor;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -59,14 +57,8 @@ final class SweepChart {
             renderer.setSeriesStroke(index, ChartStyle.laneStroke(lane));
             renderer.setSeriesShape(index, new Ellipse2D.Double(-4.5, -4.5, 9, 9));
             if (full && scoreCount > 0) {
-                ValueMarker marker = new ValueMarker(scoreSum / scoreCount, ChartStyle.REFERENCE,
-                        ChartStyle.referenceStroke());
-                marker.setLabel(String.format(Locale.ROOT, "full cache: %.3f", scoreSum / scoreCount));
-                marker.setLabelFont(ChartStyle.LEGEND);
-                marker.setLabelPaint(ChartStyle.REFERENCE);
-                marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-                marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
-                markers.add(marker);
+                markers.add(ChartStyle.referenceMarker(scoreSum / scoreCount,
+                        String.format(Locale.ROOT, "full cache: %.3f", scoreSum / scoreCount)));
             }
         }
         NumberAxis x = new NumberAxis("KV cache kept (% of full-cache bytes)");

@@ -26,6 +26,7 @@ public final class SweepReport {
 
     /** Writes the CSV and one chart per task into {@code outDir} (created if missing). */
     public static SweepFiles write(List<SweepRow> rows, Path outDir) throws IOException {
+        ChartFiles.ensureHeadless();
         Files.createDirectories(outDir);
         Path csv = outDir.resolve("sweep.csv");
         try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
