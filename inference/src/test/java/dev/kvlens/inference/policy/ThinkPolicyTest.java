@@ -102,6 +102,32 @@ class ThinkPolicyTest {
             assertTrue(e.getMessage().contains("mode (b)"), e.getMessage());
         }
         new ComposedPolicy(List.of(new ModeOnlyStreaming("original"), think), Budget.entries(64));
+        // The registered StreamingLLM, through specs.
+        assertThrows(IllegalArgumentException.class,
+                () -> PolicyRegistry.create("streamingllm:positions=shift+think", Budget.entries(64)));
+        assertThrows(IllegalArgumentException.class,
+                () -> PolicyRegistry.create("streamingllm:positions=rerotate+kivi", Budget.entries(64)));
+        assertInstanceOf(ComposedPolicy.class, PolicyRegistry.create("streamingllm+think", Budget.entries(64)));
+    }
+
+    /** H2O evicts at every step from the channel-pruned stores ThinK leaves. */
+    @Test
+    void storiesH2oThenThink() {
+        try (LoadedModel loaded = StoragePolicyRuns.load()) {
+            int[] prompt = StoragePolicyRuns.prompt(loaded);
+            int steps = 24;
+            StoragePolicyRuns.Agreement run = StoragePolicyRuns.run(loaded, prompt, "h2o+think", Budget.entries(64), steps);
+            ModelConfig c = loaded.config();
+            for (int l = 0; l < c.layers(); l++) {
+                for (int g = 0; g < c.kvHeads(); g++) {
+                    ChannelPrunedHeadStore s = assertInstanceOf(ChannelPrunedHeadStore.class, run.lane().cache().head(l, g));
+                    assertEquals(64, s.size());
+                    assertTrue(s.prunedEntries() <= 32);
+                }
+            }
+            System.out.printf("h2o+think @64: top-1 agreement with FullKV %.3f over %d predictions%n", run.fraction(),
+                    steps + 1);
+        }
     }
 
     /** Stands in for StreamingLLM's identity and its {@code positions} option only: the rule reads nothing else. */
