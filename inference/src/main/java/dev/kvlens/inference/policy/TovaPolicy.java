@@ -165,11 +165,11 @@ public final class TovaPolicy implements KvPolicy {
                 }
                 kept = LeastRanked.allBut(m, drop, keep);
             } else {
-                float[] scores = Arrays.copyOf(row, m);
-                if (keepLast) {
-                    scores[m - 1] = Float.POSITIVE_INFINITY;
+                if (keepLast) { // the newest stays; the best entries - 1 of the others join it
+                    kept = Ranking.union(Ranking.top(Arrays.copyOf(row, m - 1), null, entries - 1), new int[] {m - 1});
+                } else {
+                    kept = Ranking.top(Arrays.copyOf(row, m), null, entries);
                 }
-                kept = Ranking.top(scores, null, entries);
             }
             for (int g = firstHead; g < (perHead ? firstHead + 1 : kvHeads); g++) {
                 editor.retain(layer, g, kept, entries);
