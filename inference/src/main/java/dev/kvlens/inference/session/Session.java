@@ -278,10 +278,27 @@ public final class Session implements AutoCloseable {
         return failure;
     }
 
-    /** Stops the worker and closes the event stream (subscribers get what is pending). */
+    /**
+     * Stops the session and waits for the worker to finish its step and close the event stream
+     * (subscribers still get what is pending). The one control method that waits: after it, every
+     * event the session will ever publish is in the subscribers' queues.
+     */
     @Override
     public void close() {
         stop();
+        if (Thread.currentThread() != worker) {
+            boolean interrupted = false;
+            while (worker.isAlive()) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private <T, C extends Command> CompletableFuture<T> send(C command) {

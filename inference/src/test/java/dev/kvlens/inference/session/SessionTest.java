@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,15 +47,13 @@ class SessionTest {
     static LoadedModel stories;
     static JsonNode reference;
 
+    /** Loaded once for every session test class; the mapping lives until the test JVM exits. */
     @BeforeAll
-    static void load() throws IOException {
-        stories = ModelLoader.load(MODELS.resolve("stories260K.gguf"));
-        reference = new ObjectMapper().readTree(MODELS.resolve("reference/stories260K.greedy.json").toFile());
-    }
-
-    @AfterAll
-    static void close() {
-        stories.close();
+    static synchronized void load() throws IOException {
+        if (stories == null) {
+            stories = ModelLoader.load(MODELS.resolve("stories260K.gguf"));
+            reference = new ObjectMapper().readTree(MODELS.resolve("reference/stories260K.greedy.json").toFile());
+        }
     }
 
     static int[] ids(JsonNode array, int n) {
@@ -304,6 +301,7 @@ class SessionTest {
             s.step().get(10, TimeUnit.SECONDS);
             assertEquals(1, steps(q.drain(), 0).size());
             s.stop().get(10, TimeUnit.SECONDS);
+            s.close(); // waits for the worker to close the stream
             List<SessionEvent> tail = q.drain();
             assertEquals("stopped", ((SessionEnded) tail.getLast()).reason());
             assertTrue(q.isClosed());
