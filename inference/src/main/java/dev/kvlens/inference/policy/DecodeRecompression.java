@@ -12,7 +12,7 @@ import java.util.Arrays;
  * protected. Between two compressions the stores only grow, so attention rows can be summed by
  * store index.
  */
-final class DecodeRecompression {
+public final class DecodeRecompression {
 
     private final SnapKvScoring scoring;
     private final int interval;
@@ -24,7 +24,7 @@ final class DecodeRecompression {
     /**
      * @param targets entries each (layer, KV head) is brought back to (at least the window)
      */
-    DecodeRecompression(SnapKvScoring scoring, int interval, int promptLength, int heads, int[][] targets) {
+    public DecodeRecompression(SnapKvScoring scoring, int interval, int promptLength, int heads, int[][] targets) {
         if (interval < 1) {
             throw new IllegalArgumentException("interval must be at least 1 step, got " + interval);
         }
@@ -43,7 +43,7 @@ final class DecodeRecompression {
     }
 
     /** A listener for the step at {@code position} when it falls in the window before a compression. */
-    AttentionListener beginStep(int position) {
+    public AttentionListener beginStep(int position) {
         int s = stepNumber(position);
         if (s < 1 || (s - 1) % interval < interval - scoring.window()) {
             return null;
@@ -65,7 +65,7 @@ final class DecodeRecompression {
     }
 
     /** Compresses every head above its target when {@code position} ends an interval. */
-    void endStep(int position, CacheEditor editor) {
+    public void endStep(int position, CacheEditor editor) {
         int s = stepNumber(position);
         if (s < 1 || s % interval != 0) {
             return;
@@ -94,7 +94,7 @@ final class DecodeRecompression {
     }
 
     /** Bytes of the attention sums held for the next compression. */
-    long bytes() {
+    public long bytes() {
         long total = 0;
         for (double[][] layer : sums) {
             for (double[] s : layer) {

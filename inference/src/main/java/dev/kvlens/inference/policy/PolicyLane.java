@@ -54,6 +54,7 @@ public final class PolicyLane {
         if (nextPosition != 0) {
             throw new IllegalStateException("prefill runs on an empty lane; this one is at position " + nextPosition);
         }
+        context.tokens().addAll(prompt);
         AttentionListener observer = policy.beginPrefill(context, prompt.length);
         float[] logits = pass.forward(prompt, 0, cache, AttentionListener.both(observer, listener), allLogits);
         nextPosition = prompt.length;
@@ -66,6 +67,7 @@ public final class PolicyLane {
     /** Runs one token at the next position, then lets the policy act on the step. */
     public float[] step(int token, AttentionListener listener) {
         int position = nextPosition;
+        context.tokens().add(token);
         AttentionListener observer = policy.beginStep(context, position);
         float[] logits = pass.forward(new int[] {token}, position, policy.ropePositionShift(), cache,
                 AttentionListener.both(observer, listener), false);
