@@ -11,8 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0 blocks of 32: f16 scale d, then 32 int8 q; value = q * d. The bytes are widened to floats
- * lane-wise and each block's partial dot is scaled once by d. Two blocks per step keep two
- * independent accumulator chains. The loops are written out in one method on purpose: a helper
+ * lane-wise and each block's partial dot is scaled once by d. The loops are written out in one method on purpose: a helper
  * taking or returning vectors that C2 declines to inline makes every vector a heap object.
  */
 final class Q8_0Matrix extends AbstractWeightMatrix {
@@ -26,40 +25,51 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
 
     @Override
     void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+        MemorySegment seg = data;
+        int blocks = cols / BLOCK;
         int touched = 0;
-        for (int row = start; row < end; row++) {
+        int row = start;
+        // Two rows at a time: each x vector feeds both, and two weight streams keep more memory
+        // requests in flight when the weights come from DRAM.
+        for (; row + 1 < end; row += 2) {
+            long baseA = rowOffset(row);
+            long baseB = rowOffset(row + 1);
+            touched += touchAhead(baseB);
+            FloatVector accA = FloatVector.zero(F);
+            FloatVector accB = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                long oa = baseA + (long) b * BLOCK_BYTES;
+                long ob = baseB + (long) b * BLOCK_BYTES;
+                int xo = xOffset + b * BLOCK;
+                FloatVector pa = FloatVector.zero(F);
+                FloatVector pb = FloatVector.zero(F);
+                for (int k = 0; k < BLOCK; k += L) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xo + k);
+                    pa = ((FloatVector) ByteVector.fromMemorySegment(B, seg, oa + 2 + k, Le.ORDER)
+                            .convertShape(VectorOperators.B2F, F, 0)).fma(xv, pa);
+                    pb = ((FloatVector) ByteVector.fromMemorySegment(B, seg, ob + 2 + k, Le.ORDER)
+                            .convertShape(VectorOperators.B2F, F, 0)).fma(xv, pb);
+                }
+                accA = pa.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, oa))), accA);
+                accB = pb.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, ob))), accB);
+            }
+            out[outOffset + row - start] = accA.reduceLanes(VectorOperators.ADD);
+            out[outOffset + row + 1 - start] = accB.reduceLanes(VectorOperators.ADD);
+        }
+        for (; row < end; row++) {
             long base = rowOffset(row);
-            touched += touchAhead(base);
-            MemorySegment seg = data;
-            int blocks = cols / BLOCK;
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            int b = 0;
-            for (; b + 1 < blocks; b += 2) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
                 long o = base + (long) b * BLOCK_BYTES;
                 int xo = xOffset + b * BLOCK;
-                FloatVector p0 = FloatVector.zero(F);
-                FloatVector p1 = FloatVector.zero(F);
+                FloatVector p = FloatVector.zero(F);
                 for (int k = 0; k < BLOCK; k += L) {
-                    p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
-                            .fma(FloatVector.fromArray(F, x, xo + k), p0);
-                    p1 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + BLOCK_BYTES + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
-                            .fma(FloatVector.fromArray(F, x, xo + BLOCK + k), p1);
+                    p = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER)
+                            .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xo + k), p);
                 }
-                acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
-                acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o + BLOCK_BYTES))), acc1);
+                acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc);
             }
-            if (b < blocks) {
-                long o = base + (long) b * BLOCK_BYTES;
-                int xo = xOffset + b * BLOCK;
-                FloatVector p0 = FloatVector.zero(F);
-                for (int k = 0; k < BLOCK; k += L) {
-                    p0 = ((FloatVector) ByteVector.fromMemorySegment(B, seg, o + 2 + k, Le.ORDER).convertShape(VectorOperators.B2F, F, 0))
-                            .fma(FloatVector.fromArray(F, x, xo + k), p0);
-                }
-                acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc0);
-            }
-            out[outOffset + row - start] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            out[outOffset + row - start] = acc.reduceLanes(VectorOperators.ADD);
         }
         sink = touched;
     }
