@@ -13,12 +13,6 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
     /** Floats of input kept hot per token tile (1 MiB): larger prompts are taken in slices. */
     private static final int TOKEN_TILE_FLOATS = 1 << 18;
 
-    /** Bytes ahead of the row being multiplied that {@link #touchAhead} pulls in; see there. */
-    static final long PREFETCH_DISTANCE = Long.getLong("kvlens.prefetch", 8192);
-
-    /** Where the touched bytes go, so the JIT cannot drop the loads. */
-    int sink;
-
     final GgmlType type;
     final MemorySegment data;
     final int rows;
@@ -51,22 +45,6 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
     @Override
     public MemorySegment data() {
         return data;
-    }
-
-    /**
-     * Reads one byte per 4 KiB of the row that lies {@link #PREFETCH_DISTANCE} bytes ahead. Java
-     * has no prefetch instruction, and in a decode step the weights stream from DRAM in 4 KiB
-     * pages, which the hardware prefetchers do not cross; an early load into each coming page
-     * starts its page walk and its stream while the vector work on the current row goes on.
-     */
-    final int touchAhead(long rowStart) {
-        long from = rowStart + PREFETCH_DISTANCE;
-        long to = Math.min(from + rowBytes, data.byteSize());
-        int acc = 0;
-        for (long at = from; at < to; at += 4096) {
-            acc += data.get(Le.BYTE, at);
-        }
-        return acc;
     }
 
     /** Byte offset of row {@code row}, checked so a bad index fails with a clear message. */

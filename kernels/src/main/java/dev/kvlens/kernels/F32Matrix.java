@@ -16,10 +16,8 @@ final class F32Matrix extends AbstractWeightMatrix {
 
     @Override
     void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
-        int touched = 0;
         for (int row = start; row < end; row++) {
             long base = rowOffset(row);
-            touched += touchAhead(base);
             MemorySegment seg = data;
             int n = cols;
             FloatVector acc0 = FloatVector.zero(F);
@@ -43,7 +41,6 @@ final class F32Matrix extends AbstractWeightMatrix {
             }
             out[outOffset + row - start] = sum;
         }
-        sink = touched;
     }
 
     @Override

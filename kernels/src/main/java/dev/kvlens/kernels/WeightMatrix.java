@@ -6,6 +6,11 @@ import java.lang.foreign.MemorySegment;
  * A {@code rows x cols} weight matrix stored row after row in one GGML format, read straight from
  * mapped memory (never copied to the heap). Row {@code r} holds the weights that produce output
  * {@code r}: {@code out[r] = row(r) . x}, which is how GGUF lays out every linear layer.
+ *
+ * <p>Instances are immutable and safe to share between threads. {@code x} and {@code out} must not
+ * overlap. Dot products accumulate in float, in a different order from a plain loop, so results
+ * agree with the scalar reference ({@link ScalarReference}) to rounding, not bit for bit;
+ * {@link #dequantizeRow} is exact.
  */
 public interface WeightMatrix {
 
