@@ -12,11 +12,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code kvlens profile}: makes the offline table a profiled policy (BaKlaVa-like, SurfaceLogicKV-like, FastGen) reads. */
+/**
+ * {@code kvlens profile}: makes the offline table a profiled policy (BaKlaVa-like, SurfaceLogicKV-like,
+ * FastGen, KVSharer) reads.
+ */
 @Command(name = "profile", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Profile a model once for a profiled KV-cache policy and write its table (JSON).",
                 "Probes are generated from word lists (seeded) with a fact inserted and a question; they are "
-                        + "saved in the table. Use the table with e.g. --policy baklava:table=FILE."})
+                        + "saved in the table. Use the table with e.g. --policy baklava:table=FILE.",
+                "kvsharer searches which layers may read a lower layer's cache on short generated calibration "
+                        + "texts and writes the layer map."})
 final class ProfileCommand extends Subcommand {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
@@ -24,7 +29,7 @@ final class ProfileCommand extends Subcommand {
     Path model;
 
     @Option(names = "--policy", required = true, paramLabel = "NAME",
-            description = "baklava, surfacelogickv or fastgen.")
+            description = "baklava, surfacelogickv, fastgen or kvsharer.")
     String policy;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the table.")
@@ -59,6 +64,20 @@ final class ProfileCommand extends Subcommand {
                     + "(default: ${DEFAULT-VALUE}).")
     String importance;
 
+    @Option(names = "--share-layers", paramLabel = "N", defaultValue = "4",
+            description = "kvsharer: most layers that may share another's cache, capped at layers - 1 "
+                    + "(default: ${DEFAULT-VALUE}, the authors' SHARE_LAYERS for 32 layers).")
+    int shareLayers;
+
+    @Option(names = "--share-threshold", paramLabel = "COS", defaultValue = "0.5",
+            description = "kvsharer: cosine similarity of final hidden states a sharing must exceed "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double shareThreshold;
+
+    @Option(names = "--calibration-texts", paramLabel = "N", defaultValue = "30",
+            description = "kvsharer: generated calibration texts of at most 64 tokens (default: ${DEFAULT-VALUE}).")
+    int calibrationTexts;
+
     @Mixin
     ThreadsOption threads;
 
@@ -76,6 +95,11 @@ final class ProfileCommand extends Subcommand {
         if (answerTokens < 1 || answerTokens > 1024 || topK < 1) {
             throw new BadArgumentException("--answer-tokens must be in 1..1024 and --top-k at least 1");
         }
+        if (shareLayers < 0 || calibrationTexts < 1 || calibrationTexts > 10_000
+                || !(shareThreshold >= -1 && shareThreshold <= 1)) {
+            throw new BadArgumentException("--share-layers must be at least 0, --calibration-texts in 1..10000 and "
+                    + "--share-threshold in [-1, 1]");
+        }
         Budget target;
         try {
             target = Budget.parse(budget);
@@ -85,10 +109,13 @@ final class ProfileCommand extends Subcommand {
         threads.apply();
         try (LoadedModel loaded = ModelLoader.load(model)) {
             ProfileTable table = Profiler.profile(loaded, id, target,
-                    new Profiler.Settings(probes, sentences, seed, answerTokens, topK, importance));
+                    new Profiler.Settings(probes, sentences, seed, answerTokens, topK, importance, shareLayers,
+                            shareThreshold, calibrationTexts));
             ProfileTables.write(table, out);
-            err().printf(Locale.ROOT, "[profile %s of %s: %d probes, %.2f s -> %s]%n", id, table.model(),
-                    table.probes().size(), table.seconds(), out);
+            String ran = table.kvSharer() != null ? table.kvSharer().texts().size() + " calibration texts"
+                    : table.probes().size() + " probes";
+            err().printf(Locale.ROOT, "[profile %s of %s: %s, %.2f s -> %s]%n", id, table.model(), ran,
+                    table.seconds(), out);
             err().flush();
         }
         return 0;

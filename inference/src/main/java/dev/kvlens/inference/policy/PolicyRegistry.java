@@ -33,6 +33,7 @@ public final class PolicyRegistry {
         register(dev.kvlens.inference.policy.profiled.BaklavaPolicy.FACTORY);
         register(dev.kvlens.inference.policy.profiled.SurfaceLogicKvPolicy.FACTORY);
         register(dev.kvlens.inference.policy.profiled.FastGenPolicy.FACTORY);
+        register(dev.kvlens.inference.policy.profiled.KvSharerPolicy.FACTORY);
     }
 
     private PolicyRegistry() {

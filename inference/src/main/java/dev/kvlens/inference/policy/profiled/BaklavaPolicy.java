@@ -4,6 +4,7 @@ import dev.kvlens.inference.model.AttentionListener;
 import dev.kvlens.inference.model.ModelConfig;
 import dev.kvlens.inference.policy.Budget;
 import dev.kvlens.inference.policy.CacheEditor;
+import dev.kvlens.inference.policy.DecodeRecompression;
 import dev.kvlens.inference.policy.KvPolicy;
 import dev.kvlens.inference.policy.PolicyContext;
 import dev.kvlens.inference.policy.PolicyDescriptor;
@@ -24,7 +25,9 @@ import java.util.List;
  * <p>
  * Budget: a kept fraction {@code rho'} (or entries {@code B}, read as {@code B/n}) rescales the
  * table's fractions by {@code rho'/rho_table}; each head keeps {@code clamp(round(f * n), 1, n)}.
- * An unlimited budget uses the table as it is. Prefill once; generated tokens are appended.
+ * An unlimited budget uses the table as it is. Prefill once; generated tokens are appended unless
+ * {@code decode=recompress} (not the paper's: off by default), which every {@code interval} steps
+ * brings each head back to its prefill budget (at least the window).
  */
 public final class BaklavaPolicy implements KvPolicy {
 
@@ -62,6 +65,7 @@ public final class BaklavaPolicy implements KvPolicy {
         List<PolicyOption> all = new ArrayList<>();
         all.add(PolicyOption.number("table", "", "the profile table written by `kvlens profile --policy baklava`"));
         all.addAll(SnapKvScoring.declaredOptions());
+        all.addAll(DecodeRecompressionOption.declared());
         return all;
     }
 
@@ -74,8 +78,11 @@ public final class BaklavaPolicy implements KvPolicy {
     private final Budget budget;
     private final PolicyOptions options;
     private final SnapKvScoring scoring;
+    private final boolean recompress;
+    private final int interval;
     private WindowAttentionCollector collector;
     private int[][] lastBudgets;
+    private DecodeRecompression decode;
 
     BaklavaPolicy(String profiledModel, int layers, int heads, int kvHeads, double[][] keepFraction, double tableKeep,
                   Budget budget, PolicyOptions options) {
@@ -92,6 +99,8 @@ public final class BaklavaPolicy implements KvPolicy {
         this.budget = budget;
         this.options = options;
         this.scoring = SnapKvScoring.from(options);
+        this.recompress = DecodeRecompressionOption.recompress(options);
+        this.interval = DecodeRecompressionOption.interval(options, ID);
     }
 
     /** Defaults for every option but the table, for the profiler's search. */
@@ -144,14 +153,38 @@ public final class BaklavaPolicy implements KvPolicy {
                     + " heads of " + profiledModel + ", this model has " + c.layers() + " x " + c.heads()
                     + "; run `kvlens profile` for it");
         }
+        decode = null;
         collector = new WindowAttentionCollector(c.layers(), c.heads(), c.headDim(), n, scoring.window(), false, null);
         return collector;
     }
 
     @Override
     public void endPrefill(PolicyContext context, CacheEditor editor) {
-        lastBudgets = budgets(collector.promptLength());
+        int n = collector.promptLength();
+        lastBudgets = budgets(n);
         PerHeadSnapKvSelection.apply(context.config(), editor, collector, scoring, lastBudgets);
         collector = null;
+        if (recompress) {
+            // each head is held at what it kept from the prompt
+            decode = new DecodeRecompression(scoring, interval, n, context.config().heads(),
+                    DecodeRecompressionOption.targets(lastBudgets, scoring.window()));
+        }
+    }
+
+    @Override
+    public AttentionListener beginStep(PolicyContext context, int position) {
+        return decode == null ? null : decode.beginStep(position);
+    }
+
+    @Override
+    public void endStep(PolicyContext context, int position, CacheEditor editor) {
+        if (decode != null) {
+            decode.endStep(position, editor);
+        }
+    }
+
+    @Override
+    public long bookkeepingBytes() {
+        return decode == null ? 0 : decode.bytes();
     }
 }

@@ -3,7 +3,6 @@ package dev.kvlens.inference.policy.profiled;
 import dev.kvlens.inference.cache.KvHeadStore;
 import dev.kvlens.inference.model.AttentionListener;
 import dev.kvlens.inference.model.HeadAttention;
-import dev.kvlens.inference.model.LlamaModel;
 import dev.kvlens.inference.model.ModelConfig;
 import dev.kvlens.inference.policy.Budget;
 import dev.kvlens.inference.policy.CacheEditor;
@@ -16,9 +15,7 @@ import dev.kvlens.inference.policy.PolicyOptions;
 import dev.kvlens.inference.policy.Ranking;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * FastGen (POLICIES.md 15.5): each head gets the cheapest cache policy that still recovers a fraction
@@ -33,9 +30,9 @@ import java.util.Map;
  * token is kept only if it fits the head's policy, frequent heads keep accumulating attention
  * (H2O-style) and keep the top {@code ceil(r_f t)}, local heads the last {@code ceil(r_l t)}.
  * <p>
- * The policy sees no token ids, so it recognises special and punctuation tokens by their embedding
- * row, which is exactly the first layer's input: the token sets come from the vocabulary, in the
- * table {@code kvlens profile --policy fastgen} writes. Defaults {@code r_l = r_f = 0.3, T = 0.95}
+ * Special and punctuation tokens are recognised by their ids ({@link PolicyContext#tokens()}); the
+ * sets come from the vocabulary, in the table {@code kvlens profile --policy fastgen} writes (a
+ * token in both sets counts as special). Defaults {@code r_l = r_f = 0.3, T = 0.95}
  * are recalled values (verify). The budget is not an input: report the realised keep fraction.
  */
 public final class FastGenPolicy implements KvPolicy {
@@ -91,9 +88,8 @@ public final class FastGenPolicy implements KvPolicy {
     private final double localShare;
     private final double frequentShare;
 
-    private Map<Integer, int[]> rowsByHash;
-    private float[][] rows;
-    private byte[] rowClass;
+    /** Class of every vocabulary id (OTHER, SPECIAL_TOKEN, PUNCTUATION_TOKEN), built on first use. */
+    private byte[] tokenClass;
     private byte[] classes = new byte[0];
     private int promptLength;
     private double[][][] columnSum;
@@ -148,49 +144,41 @@ public final class FastGenPolicy implements KvPolicy {
         return FULL;
     }
 
-    private void indexVocabulary(LlamaModel model) {
-        if (rowsByHash != null) {
+    private void indexVocabulary(ModelConfig c) {
+        int vocab = c.vocabularySize();
+        if (tokenClass != null && tokenClass.length == vocab) {
             return;
         }
-        int vocab = model.config().vocabularySize();
-        int dim = model.config().dim();
-        rowsByHash = new HashMap<>();
-        int[] ids = new int[sets.specialTokens().length + sets.punctuationTokens().length];
-        rows = new float[ids.length][];
-        rowClass = new byte[ids.length];
-        int k = 0;
-        for (int[] set : new int[][] {sets.specialTokens(), sets.punctuationTokens()}) {
+        byte[] byId = new byte[vocab];
+        // punctuation first, so that an id in both sets ends up special
+        for (int[] set : new int[][] {sets.punctuationTokens(), sets.specialTokens()}) {
             for (int id : set) {
                 if (id < 0 || id >= vocab) {
                     throw new IllegalArgumentException(ID + ": the table names token " + id + ", outside this model's "
                             + "vocabulary of " + vocab + "; run `kvlens profile` for this model");
                 }
-                rows[k] = new float[dim];
-                model.weights().tokenEmbedding().dequantizeRow(id, rows[k], 0);
-                rowClass[k] = set == sets.specialTokens() ? SPECIAL_TOKEN : PUNCTUATION_TOKEN;
-                int hash = Arrays.hashCode(rows[k]);
-                int[] old = rowsByHash.getOrDefault(hash, new int[0]);
-                int[] grown = Arrays.copyOf(old, old.length + 1);
-                grown[old.length] = k++;
-                rowsByHash.put(hash, grown);
+                byId[id] = set == sets.specialTokens() ? SPECIAL_TOKEN : PUNCTUATION_TOKEN;
             }
         }
+        tokenClass = byId;
     }
 
-    /** Records the class of the token at {@code position} from its embedding (the first layer's input). */
-    private void classify(int position, float[] residual, int offset, int dim) {
+    /** Records the class of the token fed at {@code position}, read from the context's token ids. */
+    private void classify(PolicyContext context, int position) {
+        if (context.tokens().size() <= position) {
+            throw new IllegalStateException(ID + " reads the token ids from the policy context, which holds "
+                    + context.tokens().size() + " tokens at position " + position
+                    + " (PolicyLane fills them before the policy runs)");
+        }
         if (position >= classes.length) {
             classes = Arrays.copyOf(classes, Math.max(position + 1, classes.length * 2));
         }
-        float[] row = Arrays.copyOfRange(residual, offset, offset + dim);
-        byte cls = OTHER;
-        for (int k : rowsByHash.getOrDefault(Arrays.hashCode(row), new int[0])) {
-            if (Arrays.equals(rows[k], row)) {
-                cls = rowClass[k];
-                break;
-            }
+        int id = context.tokens().at(position);
+        if (id < 0 || id >= tokenClass.length) {
+            throw new IllegalArgumentException(ID + ": token id " + id + " at position " + position
+                    + " is outside the vocabulary of " + tokenClass.length);
         }
-        classes[position] = cls;
+        classes[position] = tokenClass[id];
     }
 
     private boolean kept(int level, int position) {
@@ -201,9 +189,12 @@ public final class FastGenPolicy implements KvPolicy {
     @Override
     public AttentionListener beginPrefill(PolicyContext context, int n) {
         ModelConfig c = context.config();
-        indexVocabulary(context.model());
+        indexVocabulary(c);
         promptLength = n;
         classes = new byte[n];
+        for (int j = 0; j < n; j++) {
+            classify(context, j);
+        }
         columnSum = new double[c.layers()][c.heads()][n];
         localColumn = new double[c.layers()][c.heads()][n];
         localMass = new double[c.layers()][c.heads()];
@@ -211,14 +202,6 @@ public final class FastGenPolicy implements KvPolicy {
         punctuationMass = new double[c.layers()][c.heads()];
         int local = (int) Math.ceil(localShare * n);
         return new AttentionListener() {
-            @Override
-            public void onLayerInput(int layer, int position, float[] residual, int residualOffset, float[] normed,
-                                     int normedOffset) {
-                if (layer == 0) {
-                    classify(position, residual, residualOffset, c.dim());
-                }
-            }
-
             @Override
             public void onAttention(HeadAttention a) {
                 int l = a.layer();
@@ -352,15 +335,8 @@ public final class FastGenPolicy implements KvPolicy {
     public AttentionListener beginStep(PolicyContext context, int position) {
         ModelConfig c = context.config();
         int group = c.groupSize();
+        classify(context, position);
         return new AttentionListener() {
-            @Override
-            public void onLayerInput(int layer, int pos, float[] residual, int residualOffset, float[] normed,
-                                     int normedOffset) {
-                if (layer == 0) {
-                    classify(pos, residual, residualOffset, c.dim());
-                }
-            }
-
             @Override
             public void onAttention(HeadAttention a) {
                 int g = a.kvHead();

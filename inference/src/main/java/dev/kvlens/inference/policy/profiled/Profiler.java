@@ -27,8 +27,23 @@ public final class Profiler {
      * @param answerTokens SurfaceLogicKV-like: answer tokens per probe
      * @param topK      SurfaceLogicKV-like: attended positions inspected
      * @param importance BaKlaVa-like head pair: value-output or residual-contribution
+     * @param shareLayers KVSharer: most layers that may share (SHARE_LAYERS; capped at L - 1)
+     * @param shareThreshold KVSharer: cosine similarity of final hidden states a sharing must exceed
+     * @param calibrationTexts KVSharer: short calibration texts (at most 64 tokens each)
      */
-    public record Settings(int probes, int sentences, long seed, int answerTokens, int topK, String importance) {
+    public record Settings(int probes, int sentences, long seed, int answerTokens, int topK, String importance,
+                           int shareLayers, double shareThreshold, int calibrationTexts) {
+
+        /** KVSharer's notebook values: SHARE_LAYERS 4, THRESHOLD 0.5, 30 calibration texts. */
+        public static final int SHARE_LAYERS = 4;
+        public static final double SHARE_THRESHOLD = 0.5;
+        public static final int CALIBRATION_TEXTS = 30;
+
+        /** Settings for the needle-probe policies, KVSharer's at the notebook's values. */
+        public Settings(int probes, int sentences, long seed, int answerTokens, int topK, String importance) {
+            this(probes, sentences, seed, answerTokens, topK, importance, SHARE_LAYERS, SHARE_THRESHOLD,
+                    CALIBRATION_TEXTS);
+        }
 
         public static Settings defaults() {
             return new Settings(8, 12, 1, 4, 1, "value-output");
@@ -40,16 +55,19 @@ public final class Profiler {
 
     /** The supported policy ids. */
     public static List<String> policies() {
-        return List.of(BaklavaPolicy.ID, SurfaceLogicKvPolicy.ID, FastGenPolicy.ID);
+        return List.of(BaklavaPolicy.ID, SurfaceLogicKvPolicy.ID, FastGenPolicy.ID, KvSharerPolicy.ID);
     }
 
     public static ProfileTable profile(LoadedModel loaded, String policy, Budget budget, Settings s) {
         long start = System.nanoTime();
         ModelConfig c = loaded.config();
-        List<NeedleProbe> probes = NeedleProbes.make(loaded.tokenizer(), s.seed(), s.probes(), s.sentences());
+        boolean needles = policy.equals(BaklavaPolicy.ID) || policy.equals(SurfaceLogicKvPolicy.ID);
+        List<NeedleProbe> probes = needles ? NeedleProbes.make(loaded.tokenizer(), s.seed(), s.probes(), s.sentences())
+                : List.of();
         BaklavaTable baklava = null;
         SurfaceLogicTable surfaceLogic = null;
         FastGenTable fastGen = null;
+        KvSharerTable kvSharer = null;
         switch (policy) {
             case BaklavaPolicy.ID -> baklava = baklava(loaded, probes, budget, s);
             case SurfaceLogicKvPolicy.ID -> {
@@ -58,12 +76,14 @@ public final class Profiler {
                 surfaceLogic = p.table();
             }
             case FastGenPolicy.ID -> fastGen = VocabularySets.of(loaded.tokenizer());
+            case KvSharerPolicy.ID -> kvSharer = KvSharerCalibration.search(loaded.model(), loaded.tokenizer(),
+                    s.seed(), s.calibrationTexts(), Math.min(s.shareLayers(), c.layers() - 1), s.shareThreshold());
             default -> throw new IllegalArgumentException("no profile for policy '" + policy + "'; profiled policies: "
                     + String.join(", ", policies()));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new ProfileTable(ProfileTables.VERSION, policy, c.name(), c.layers(), c.heads(), c.kvHeads(),
-                policy.equals(FastGenPolicy.ID) ? List.of() : probes, baklava, surfaceLogic, fastGen, null, seconds);
+                probes, baklava, surfaceLogic, fastGen, kvSharer, seconds);
     }
 
     private static BaklavaTable baklava(LoadedModel loaded, List<NeedleProbe> probes, Budget budget, Settings s) {

@@ -4,6 +4,7 @@ import dev.kvlens.inference.model.AttentionListener;
 import dev.kvlens.inference.model.ModelConfig;
 import dev.kvlens.inference.policy.Budget;
 import dev.kvlens.inference.policy.CacheEditor;
+import dev.kvlens.inference.policy.DecodeRecompression;
 import dev.kvlens.inference.policy.KvPolicy;
 import dev.kvlens.inference.policy.PolicyContext;
 import dev.kvlens.inference.policy.PolicyDescriptor;
@@ -23,7 +24,9 @@ import java.util.List;
  * head's budget is KVCache-Factory's HeadKV formula
  * {@code round(pi * floor(B/beta) * L * H + (B - floor(B/beta)))}, the KV head's budget the mean
  * over its group (rounded), and SnapKV chooses the tokens. A table where no head ever attended the
- * needle gives every head {@code B}. Prefill once.
+ * needle gives every head {@code B}. Prefill once; with {@code decode=recompress} (not the paper's:
+ * off by default) every {@code interval} steps each head is brought back to its own share of
+ * {@code B} (at least the window).
  */
 public final class SurfaceLogicKvPolicy implements KvPolicy {
 
@@ -62,6 +65,7 @@ public final class SurfaceLogicKvPolicy implements KvPolicy {
         all.add(PolicyOption.number("table", "", "the profile table written by `kvlens profile --policy surfacelogickv`"));
         all.add(PolicyOption.number("beta", "1.01", "fixed/dynamic split: B - B/beta is the fixed base (HeadKV 1.01)"));
         all.addAll(SnapKvScoring.declaredOptions());
+        all.addAll(DecodeRecompressionOption.declared());
         return all;
     }
 
@@ -72,8 +76,12 @@ public final class SurfaceLogicKvPolicy implements KvPolicy {
     private final PolicyOptions options;
     private final double beta;
     private final SnapKvScoring scoring;
+    private final boolean recompress;
+    private final int interval;
     private WindowAttentionCollector collector;
+    private int promptLength;
     private int[][] lastBudgets;
+    private DecodeRecompression decode;
 
     SurfaceLogicKvPolicy(String profiledModel, int kvHeads, double[][] score, Budget budget, PolicyOptions options) {
         this.profiledModel = profiledModel;
@@ -83,6 +91,8 @@ public final class SurfaceLogicKvPolicy implements KvPolicy {
         this.options = options;
         this.beta = options.number("beta");
         this.scoring = SnapKvScoring.from(options);
+        this.recompress = DecodeRecompressionOption.recompress(options);
+        this.interval = DecodeRecompressionOption.interval(options, ID);
         if (!(beta >= 1)) {
             throw new IllegalArgumentException(ID + ":beta must be at least 1, got " + beta);
         }
@@ -143,6 +153,8 @@ public final class SurfaceLogicKvPolicy implements KvPolicy {
                     + score[0].length + " heads of " + profiledModel + ", this model has " + c.layers() + " x "
                     + c.heads() + "; run `kvlens profile` for it");
         }
+        promptLength = n;
+        decode = null;
         if (budget.entriesFor(n) >= n) {
             collector = null;
             return null;
@@ -153,12 +165,34 @@ public final class SurfaceLogicKvPolicy implements KvPolicy {
 
     @Override
     public void endPrefill(PolicyContext context, CacheEditor editor) {
-        if (collector == null) {
-            return; // n <= B: no compression
+        int n = promptLength;
+        if (collector != null) {
+            lastBudgets = budgets(score, kvHeads, budget.entriesFor(n), beta, n);
+            PerHeadSnapKvSelection.apply(context.config(), editor, collector, scoring, lastBudgets);
+            collector = null;
+        } // else n <= B: no compression
+        if (recompress && budget.entriesFor(n) != Integer.MAX_VALUE) {
+            // each head is held at its own share of B, not clamped to the prompt: a head may grow to it
+            int[][] targets = budgets(score, kvHeads, budget.entriesFor(n), beta, Integer.MAX_VALUE);
+            decode = new DecodeRecompression(scoring, interval, n, context.config().heads(),
+                    DecodeRecompressionOption.targets(targets, scoring.window()));
         }
-        int n = collector.promptLength();
-        lastBudgets = budgets(score, kvHeads, budget.entriesFor(n), beta, n);
-        PerHeadSnapKvSelection.apply(context.config(), editor, collector, scoring, lastBudgets);
-        collector = null;
+    }
+
+    @Override
+    public AttentionListener beginStep(PolicyContext context, int position) {
+        return decode == null ? null : decode.beginStep(position);
+    }
+
+    @Override
+    public void endStep(PolicyContext context, int position, CacheEditor editor) {
+        if (decode != null) {
+            decode.endStep(position, editor);
+        }
+    }
+
+    @Override
+    public long bookkeepingBytes() {
+        return decode == null ? 0 : decode.bytes();
     }
 }
