@@ -4,8 +4,7 @@ import dev.kvlens.kernels.VectorOps;
 import java.util.Arrays;
 
 /**
- * Full-precision store: keys and values as float arrays, one entry after another, grown by
- * a quarter at a time. {@link #bytes()} counts the arrays' allocated capacity, since that is what is held.
+ * Full-precision store: keys and values as float arrays, one entry after another. {@link #bytes()} counts the arrays' allocated capacity, since that is what is held.
  */
 public final class DenseHeadStore implements KvHeadStore {
 
@@ -16,6 +15,8 @@ public final class DenseHeadStore implements KvHeadStore {
     private float[] values;
     private int[] positions;
     private int size;
+    /** Set once entries have been evicted: the store then lives near a budget. */
+    private boolean evicting;
 
     public DenseHeadStore(int headDim) {
         this(headDim, INITIAL_CAPACITY);
@@ -61,9 +62,14 @@ public final class DenseHeadStore implements KvHeadStore {
         positions[size++] = position;
     }
 
-    /** Grows by a quarter (plus a little): slack stays small, since bytes held are what is reported. */
+    /**
+     * Grows by a quarter (plus a little) while the store only fills up. Once a policy has evicted
+     * from it, the store sits near its budget, and it grows by about 3% so that the memory held
+     * stays close to what is kept.
+     */
     private void grow() {
-        int capacity = Math.addExact(positions.length, positions.length / 4 + 16);
+        int increment = evicting ? Math.max(1, size / 32) : size / 4 + 16;
+        int capacity = Math.addExact(positions.length, increment);
         keys = Arrays.copyOf(keys, Math.multiplyExact(capacity, headDim));
         values = Arrays.copyOf(values, Math.multiplyExact(capacity, headDim));
         positions = Arrays.copyOf(positions, capacity);
@@ -108,6 +114,20 @@ public final class DenseHeadStore implements KvHeadStore {
             previous = index;
         }
         int kept = indices.length;
+        evicting = true;
+        if (positions.length - kept <= Math.max(1, kept / 32)) {
+            // Steady state of a per-step policy (one in, one out): compact in place, no allocation.
+            for (int i = 0; i < kept; i++) {
+                int from = indices[i];
+                if (from != i) {
+                    System.arraycopy(keys, from * headDim, keys, i * headDim, headDim);
+                    System.arraycopy(values, from * headDim, values, i * headDim, headDim);
+                    positions[i] = positions[from];
+                }
+            }
+            size = kept;
+            return;
+        }
         float[] newKeys = new float[Math.max(1, kept) * headDim];
         float[] newValues = new float[Math.max(1, kept) * headDim];
         int[] newPositions = new int[Math.max(1, kept)];

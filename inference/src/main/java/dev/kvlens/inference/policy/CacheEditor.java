@@ -8,6 +8,8 @@ public interface CacheEditor {
     /**
      * Keeps only the entries at {@code indices} (ascending) of (layer, KV head) and frees the rest.
      *
+     * The editor does not keep {@code indices}: a policy may reuse one buffer for every call.
+     *
      * @param budget the budget this decision was made under, in entries, for the record
      */
     void retain(int layer, int kvHead, int[] indices, int budget);

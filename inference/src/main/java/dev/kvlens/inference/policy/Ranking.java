@@ -62,6 +62,9 @@ public final class Ranking {
         if (a == b) {
             return true;
         }
+        if (Float.isInfinite(a) || Float.isInfinite(b)) {
+            return false; // an "always keep" score ties with nothing finite
+        }
         double scale = Math.max(Math.abs(a), Math.abs(b));
         return Math.abs(a - b) <= TIE_TOLERANCE * scale;
     }
