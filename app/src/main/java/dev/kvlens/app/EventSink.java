@@ -1,0 +1,12 @@
+package dev.kvlens.app;
+
+import dev.kvlens.inference.session.event.SessionEvent;
+
+/** Something in the window fed by session events, always on the JavaFX thread. */
+public interface EventSink {
+
+    /** Forget everything shown: a new session or a replay starting over. */
+    void reset();
+
+    void accept(SessionEvent event);
+}

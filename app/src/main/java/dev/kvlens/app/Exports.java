@@ -1,0 +1,61 @@
+package dev.kvlens.app;
+
+import dev.kvlens.inference.report.ComparisonReport;
+import dev.kvlens.inference.report.ReportFiles;
+import dev.kvlens.inference.session.event.SessionEvent;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.Node;
+import javafx.scene.SnapshotParameters;
+import javafx.scene.image.WritableImage;
+import javafx.scene.transform.Transform;
+import javax.imageio.ImageIO;
+
+/** What File > Export writes: a view as PNG, the session's metrics as CSV, its charts as SVG, the HTML report. */
+final class Exports {
+
+    private Exports() {
+    }
+
+    /** Snapshot of {@code view} at {@code scale} (1-4) as a PNG; JavaFX thread only (the snapshot). */
+    static BufferedImage snapshot(Node view, int scale) {
+        if (scale < 1 || scale > 4) {
+            throw new IllegalArgumentException("scale must be 1 to 4, got " + scale);
+        }
+        SnapshotParameters p = new SnapshotParameters();
+        p.setTransform(Transform.scale(scale, scale));
+        WritableImage img = view.snapshot(p, null);
+        return SwingFXUtils.fromFXImage(img, null);
+    }
+
+    static void writePng(BufferedImage image, Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".part");
+        if (!ImageIO.write(image, "png", tmp.toFile())) {
+            throw new IOException("no PNG writer");
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The comparison report (metrics.csv, summary.csv, charts PNG+SVG, report.html) into {@code folder}. */
+    static ReportFiles report(List<SessionEvent> events, Path folder) throws IOException {
+        return ComparisonReport.write(events, folder);
+    }
+
+    /** Only the metrics CSV, at {@code file}. */
+    static void metricsCsv(List<SessionEvent> events, Path file) throws IOException {
+        Path tmp = Files.createTempDirectory("kvlens-csv");
+        try {
+            ReportFiles r = ComparisonReport.write(events, tmp);
+            Files.copy(r.metricsCsv(), file, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            try (var s = Files.walk(tmp)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
