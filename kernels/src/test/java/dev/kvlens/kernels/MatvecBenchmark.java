@@ -36,6 +36,8 @@ public final class MatvecBenchmark {
         }
         System.out.printf("threads %d, float lanes %d%n", threads, Simd.L);
         forRangeOverhead();
+        kernelTable(formats);
+        Parallel.setThreads(threads);
         boolean decodeOnly = Boolean.getBoolean("bench.decodeOnly");
         for (GgmlType type : formats) {
             if (decodeOnly) {
@@ -65,6 +67,35 @@ public final class MatvecBenchmark {
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * One thread, 1024 x 1536 (in cache), timed in this thread's CPU time: the kernels' own speed,
+     * which stays meaningful when other processes share the machine.
+     */
+    private static void kernelTable(List<GgmlType> formats) {
+        Parallel.setThreads(1);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int rows = 1024;
+        int cols = 1536;
+        float[] x = TestMatrices.gaussian(new Random(9), cols, 1f);
+        float[] out = new float[rows];
+        for (GgmlType type : formats) {
+            WeightMatrix m = random(type, rows, cols, type.ordinal());
+            double best = Double.MAX_VALUE;
+            for (int round = 0; round < 30; round++) {
+                long c0 = mx.getCurrentThreadCpuTime();
+                for (int k = 0; k < 50; k++) {
+                    m.matvec(x, out);
+                }
+                double ns = (mx.getCurrentThreadCpuTime() - c0) / 50.0;
+                if (round >= 5) {
+                    best = Math.min(best, ns);
+                }
+            }
+            System.out.printf("%-5s 1 thread, cpu time, 1024 x 1536: %7.1f us  %5.1f GMAC/s  %5.1f GB/s%n",
+                    type, best / 1e3, rows * (double) cols / best, m.data().byteSize() / best);
+        }
     }
 
     /** Cost of one forRange call with (almost) no work: the floor under every matvec. */
