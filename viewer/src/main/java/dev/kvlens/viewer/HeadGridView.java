@@ -1,0 +1,350 @@
+package dev.kvlens.viewer;
+
+import dev.kvlens.inference.session.event.AttentionFrame;
+import dev.kvlens.inference.session.event.ModelInfo;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.geometry.Orientation;
+import javafx.geometry.Point2D;
+import javafx.geometry.VPos;
+import javafx.scene.canvas.Canvas;
+import javafx.scene.canvas.GraphicsContext;
+import javafx.scene.control.Tooltip;
+import javafx.scene.image.PixelFormat;
+import javafx.scene.image.WritableImage;
+import javafx.scene.input.MouseEvent;
+import javafx.scene.text.Font;
+import javafx.scene.text.TextAlignment;
+import javafx.util.Duration;
+
+/**
+ * Layers x heads small multiples of the current step's attention: each cell is a strip over key
+ * positions 0..step (all cells share the position axis), coloured by the head's weight relative to
+ * its own largest weight (so every head's pattern shows), with positions its KV head no longer
+ * holds hatched. All cells are painted into one image per repaint. Click a cell to select the head
+ * (sets {@link ViewSelection#selectHead}); hover shows the exact weight and token.
+ */
+public final class HeadGridView extends StyledView {
+
+    private final SessionViewModel model;
+    private final Canvas canvas = new Canvas();
+    private final Tooltip tooltip = new Tooltip();
+    private final ColorLegend legend = new ColorLegend(Orientation.HORIZONTAL);
+    private final IntegerProperty lane = new SimpleIntegerProperty(this, "lane", -1);
+    private final ColorScale scale = ColorScale.VIRIDIS;
+    private static final double GAMMA = 0.5;
+    private boolean dirty = true;
+    private WritableImage image;
+    private int[] pixels = new int[0];
+    private double gridX, gridY, cellW, cellH;
+    private static final double GAP = 2;
+    private int hoverLayer = -1, hoverHead = -1;
+    private long paints;
+
+    public HeadGridView(SessionViewModel model) {
+        this.model = model;
+        getStyleClass().add("head-grid-view");
+        legend.setTitle("attention weight (share of the head's largest)");
+        legend.setScale(scale, t -> Math.pow(t, 1 / GAMMA));
+        legend.setFormat(v -> String.format("%.2f", v));
+        legend.setMarkLabel("not held by the KV head");
+        getChildren().addAll(canvas, legend);
+        tooltip.setShowDelay(Duration.millis(80));
+        Tooltip.install(canvas, tooltip);
+        model.revisionProperty().addListener((o, a, b) -> repaint());
+        model.selection().layerProperty().addListener((o, a, b) -> repaint());
+        model.selection().headProperty().addListener((o, a, b) -> repaint());
+        model.selection().laneProperty().addListener((o, a, b) -> repaint());
+        lane.addListener((o, a, b) -> repaint());
+        canvas.addEventHandler(MouseEvent.MOUSE_CLICKED, e -> {
+            int[] c = cellAt(e.getX(), e.getY());
+            if (c != null) {
+                model.selection().selectHead(c[0], c[1]);
+            }
+        });
+        canvas.addEventHandler(MouseEvent.MOUSE_MOVED, e -> {
+            int[] c = cellAt(e.getX(), e.getY());
+            int l = c == null ? -1 : c[0], h = c == null ? -1 : c[1];
+            if (l != hoverLayer || h != hoverHead) {
+                hoverLayer = l;
+                hoverHead = h;
+                repaint();
+            }
+            String t = c == null ? null : tooltipText(l, h, (e.getX() - cellX(h)) / (cellW - GAP));
+            tooltip.setText(t == null ? "" : t);
+            if (t == null) {
+                tooltip.hide();
+            }
+        });
+        canvas.addEventHandler(MouseEvent.MOUSE_EXITED, e -> {
+            hoverLayer = hoverHead = -1;
+            repaint();
+        });
+        setPrefSize(900, 700);
+        setMinSize(200, 150);
+    }
+
+    /** The lane shown; -1 (default) follows the selection's lane. */
+    public IntegerProperty laneProperty() {
+        return lane;
+    }
+
+    public int shownLane() {
+        return lane.get() >= 0 ? lane.get() : model.selection().lane();
+    }
+
+    public Tooltip tooltip() {
+        return tooltip;
+    }
+
+    /** Repaints so far (for frame-rate measurements). */
+    public long paints() {
+        return paints;
+    }
+
+    public void repaint() {
+        dirty = true;
+        requestLayout();
+    }
+
+    @Override
+    protected void styleChanged() {
+        repaint();
+    }
+
+    @Override
+    protected void layoutChildren() {
+        double x = snappedLeftInset(), y = snappedTopInset();
+        double w = getWidth() - x - snappedRightInset(), h = getHeight() - y - snappedBottomInset();
+        double lh = legend.prefHeight(w);
+        legend.resizeRelocate(x, y + h - lh, Math.min(w, getFont().getSize() * 34), lh);
+        double ch = Math.floor(Math.max(0, h - lh - 4)), cw = Math.floor(Math.max(0, w));
+        canvas.relocate(x, y);
+        if (canvas.getWidth() != cw || canvas.getHeight() != ch) {
+            canvas.setWidth(cw);
+            canvas.setHeight(ch);
+            dirty = true;
+        }
+        if (dirty) {
+            paint();
+        }
+    }
+
+    /** Centre of a head's cell in this view's coordinates. */
+    public Point2D cellCenter(int layer, int head) {
+        return new Point2D(canvas.getLayoutX() + cellX(head) + (cellW - GAP) / 2,
+                canvas.getLayoutY() + gridY + layer * cellH + (cellH - GAP) / 2);
+    }
+
+    private double cellX(int head) {
+        return gridX + head * cellW;
+    }
+
+    /** {layer, head} under a canvas point, or null. */
+    private int[] cellAt(double x, double y) {
+        ModelInfo m = model.model();
+        if (m == null || cellW <= 0 || cellH <= 0) {
+            return null;
+        }
+        int h = (int) Math.floor((x - gridX) / cellW), l = (int) Math.floor((y - gridY) / cellH);
+        if (h < 0 || l < 0 || h >= m.heads() || l >= m.layers()) {
+            return null;
+        }
+        return new int[] {l, h};
+    }
+
+    /** What hovering a head's strip at fraction {@code fx} of its width shows. */
+    public String tooltipText(int layer, int head, double fx) {
+        LaneState ls = model.lane(shownLane());
+        ModelInfo m = model.model();
+        if (ls == null || m == null) {
+            return null;
+        }
+        int kv = model.kvHeadOf(head);
+        String title = "layer " + layer + " · head " + head + " (KV head " + kv + ")";
+        AttentionFrame f = ls.latestFrame(layer, head);
+        if (f == null) {
+            return title + "\nno attention yet";
+        }
+        int span = f.step() + 1;
+        int p = Math.clamp((int) Math.floor(fx * span), 0, span - 1);
+        String tok = "position " + p + " \"" + TokenText.display(ls.piece(p)) + "\"";
+        if (!ls.holds(layer, kv, p, f.step())) {
+            int at = ls.evictedAt(layer, kv, p);
+            return title + "\n" + tok + "\nevicted at step " + at;
+        }
+        double w = weightAt(f, p);
+        String kind = f.binned() ? String.format("%.4f per position (binned)", w) : String.format("%.5f", w);
+        return title + "\n" + tok + "\nweight " + kind + " at step " + f.step();
+    }
+
+    /** Weight on one position: exact for a full frame, bin density (sum / bin width) for a binned one. */
+    static double weightAt(AttentionFrame f, int p) {
+        int[] pos = f.positions();
+        if (!f.binned()) {
+            int i = java.util.Arrays.binarySearch(pos, p);
+            return i >= 0 ? f.weights()[i] : 0;
+        }
+        int b = java.util.Arrays.binarySearch(pos, p);
+        if (b < 0) {
+            b = -b - 2;
+        }
+        b = Math.clamp(b, 0, pos.length - 1);
+        int end = b + 1 < pos.length ? pos[b + 1] : f.step() + 1;
+        return f.weights()[b] / Math.max(1, end - pos[b]);
+    }
+
+    private void paint() {
+        dirty = false;
+        paints++;
+        double w = canvas.getWidth(), h = canvas.getHeight();
+        GraphicsContext g = canvas.getGraphicsContext2D();
+        g.clearRect(0, 0, w, h);
+        ModelInfo m = model.model();
+        LaneState ls = model.lane(shownLane());
+        Font small = scaledFont(0.85);
+        g.setFont(small);
+        g.setFill(getTextFill());
+        if (m == null || ls == null) {
+            g.setTextAlign(TextAlignment.CENTER);
+            g.setTextBaseline(VPos.CENTER);
+            g.fillText("No session yet", w / 2, h / 2);
+            return;
+        }
+        int layers = m.layers(), heads = m.heads();
+        double labelW = small.getSize() * 3.2, labelH = small.getSize() * 1.6;
+        gridX = labelW;
+        gridY = labelH;
+        cellW = Math.floor((w - gridX) / heads);
+        cellH = Math.floor((h - gridY) / layers);
+        if (cellW < 3 || cellH < 3) {
+            return;
+        }
+        int iw = (int) (cellW * heads), ih = (int) (cellH * layers);
+        if (image == null || image.getWidth() < iw || image.getHeight() < ih) {
+            image = new WritableImage(iw, ih);
+        }
+        if (pixels.length < iw * ih) {
+            pixels = new int[iw * ih];
+        }
+        java.util.Arrays.fill(pixels, 0, iw * ih, 0);
+        int[] lut = scale.table();
+        int mark = HeatmapCanvas.toArgb(getMarkFill(), 1), markSoft = HeatmapCanvas.toArgb(getMarkFill(), 0.35);
+        int empty = HeatmapCanvas.toArgb(getEmptyFill(), 1);
+        int stripW = (int) (cellW - GAP), stripH = (int) (cellH - GAP);
+        int maxStep = Math.max(0, ls.latestStep());
+        int span = maxStep + 1;
+        int[] rowColours = new int[stripW];
+        for (int l = 0; l < layers; l++) {
+            for (int hd = 0; hd < heads; hd++) {
+                AttentionFrame f = ls.latestFrame(l, hd);
+                int kv = model.kvHeadOf(hd);
+                if (f == null) {
+                    java.util.Arrays.fill(rowColours, empty);
+                } else {
+                    stripColours(f, ls, l, kv, span, stripW, lut, mark, markSoft, empty, rowColours);
+                }
+                int x0 = (int) (hd * cellW), y0 = (int) (l * cellH);
+                for (int y = 0; y < stripH; y++) {
+                    int off = (y0 + y) * iw + x0;
+                    for (int x = 0; x < stripW; x++) {
+                        int c = rowColours[x];
+                        if (c == mark) {
+                            c = ((x + y) % 6) < 2 ? mark : markSoft;
+                        }
+                        pixels[off + x] = c;
+                    }
+                }
+            }
+        }
+        image.getPixelWriter().setPixels(0, 0, iw, ih, PixelFormat.getIntArgbInstance(), pixels, 0, iw);
+        g.drawImage(image, 0, 0, iw, ih, gridX, gridY, iw, ih);
+
+        // Labels: heads on top, layers on the left, thinned so they never overlap.
+        g.setFill(getTextFill());
+        g.setTextAlign(TextAlignment.CENTER);
+        g.setTextBaseline(VPos.BOTTOM);
+        int hs = Math.max(1, (int) Math.ceil(small.getSize() * 2.4 / cellW));
+        for (int hd = 0; hd < heads; hd += hs) {
+            g.fillText("H" + hd, cellX(hd) + (cellW - GAP) / 2, gridY - 2);
+        }
+        g.setTextAlign(TextAlignment.RIGHT);
+        g.setTextBaseline(VPos.CENTER);
+        int ls2 = Math.max(1, (int) Math.ceil(small.getSize() * 1.2 / cellH));
+        for (int l = 0; l < layers; l += ls2) {
+            g.fillText("L" + l, gridX - 4, gridY + l * cellH + (cellH - GAP) / 2);
+        }
+        g.setTextAlign(TextAlignment.LEFT);
+        g.setTextBaseline(VPos.BOTTOM);
+        g.fillText("lane " + ls.index() + " · step " + maxStep, 0, gridY - 2);
+        // KV group separators: heads sharing a KV head sit between thicker gaps.
+        int group = m.kvHeads() > 0 ? m.heads() / Math.max(1, m.kvHeads()) : heads;
+        g.setStroke(getMutedFill());
+        g.setLineWidth(1);
+        if (group > 1 && group < heads) {
+            for (int hd = group; hd < heads; hd += group) {
+                double x = cellX(hd) - GAP / 2 - 0.5;
+                g.strokeLine(x, gridY, x, gridY + layers * cellH - GAP);
+            }
+        }
+        if (hoverLayer >= 0 && hoverHead >= 0) {
+            g.strokeRect(cellX(hoverHead) - 0.5, gridY + hoverLayer * cellH - 0.5, cellW - GAP + 1, cellH - GAP + 1);
+        }
+        int sl = model.selection().layer(), sh = model.selection().head();
+        if (sl >= 0 && sl < layers && sh >= 0 && sh < heads) {
+            g.setStroke(getAccentFill());
+            g.setLineWidth(2.5);
+            g.strokeRect(cellX(sh) - 1, gridY + sl * cellH - 1, cellW - GAP + 2, cellH - GAP + 2);
+        }
+    }
+
+    /** One strip's colours, one per pixel column: the largest weight among the column's positions. */
+    private static void stripColours(AttentionFrame f, LaneState ls, int layer, int kv, int span, int stripW, int[] lut,
+                                     int mark, int markSoft, int empty, int[] out) {
+        int fspan = f.step() + 1;
+        float[] dense = new float[fspan];
+        int[] pos = f.positions();
+        float[] wts = f.weights();
+        if (f.binned()) {
+            for (int b = 0; b < pos.length; b++) {
+                int end = b + 1 < pos.length ? pos[b + 1] : fspan;
+                float d = wts[b] / Math.max(1, end - pos[b]);
+                for (int p = Math.max(0, pos[b]); p < Math.min(end, fspan); p++) {
+                    dense[p] = d;
+                }
+            }
+        } else {
+            for (int i = 0; i < pos.length; i++) {
+                if (pos[i] >= 0 && pos[i] < fspan) {
+                    dense[pos[i]] = wts[i];
+                }
+            }
+        }
+        float max = 0;
+        for (float v : dense) {
+            max = Math.max(max, v);
+        }
+        for (int x = 0; x < stripW; x++) {
+            int p0 = (int) ((long) x * span / stripW), p1 = Math.max(p0 + 1, (int) ((long) (x + 1) * span / stripW));
+            if (p0 >= fspan) {
+                out[x] = empty;
+                continue;
+            }
+            float v = 0;
+            int evicted = 0, n = 0;
+            for (int p = p0; p < Math.min(p1, fspan); p++) {
+                v = Math.max(v, dense[p]);
+                n++;
+                if (!ls.holds(layer, kv, p, f.step())) {
+                    evicted++;
+                }
+            }
+            if (evicted * 2 > n) {
+                out[x] = mark;
+            } else {
+                double t = max > 0 ? Math.sqrt(v / max) : 0;
+                out[x] = lut[(int) Math.round(Math.clamp(t, 0, 1) * 255)];
+            }
+        }
+    }
+}
