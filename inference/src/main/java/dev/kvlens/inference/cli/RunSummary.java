@@ -24,8 +24,9 @@ import java.util.Map;
  * @param entriesPerKvHead        entries the lane holds at the end, mean over (layer, KV head)
  * @param fullEntriesPerKvHead    entries the full cache holds at the end, per KV head
  * @param percentEntriesKept      100 · lane entries / full entries at the end
- * @param bytes                   bytes the lane's cache holds at the end (stores and policy bookkeeping)
- * @param fullBytes               bytes the full cache holds at the end
+ * @param bytes                   bytes the lane's cache holds at the end (stores and policy bookkeeping),
+ *                                after both caches were trimmed to their entries (no growth slack)
+ * @param fullBytes               bytes the full cache holds at the end, trimmed the same way
  * @param percentBytes            100 · bytes / fullBytes
  * @param compressions            eviction decisions made (one per (layer, KV head) touched)
  * @param evictedEntries          entries evicted in all

@@ -16,7 +16,8 @@ package dev.kvlens.inference.cli;
  * @param outputError mean over layers of ||o_lane − o_full|| / ||o_full|| of the attention output
  * @param bytes       bytes the lane's cache holds at this step: after the pass that made the prediction
  *                    and the policy's decisions that followed it (the first prediction comes from the
- *                    prompt's pass, which ran before the policy compressed)
+ *                    prompt's pass, which ran before the policy compressed); stores' spare capacity
+ *                    is counted, since it is held
  * @param fullBytes   bytes the full cache holds at the same moment
  */
 record TraceStep(String type, int position, int token, String text, Double kl, boolean top1, Double nll,
