@@ -1,6 +1,5 @@
 package dev.kvlens.kernels;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -14,6 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * species with the same lane count, so that {@code L} packed values widen to one float vector.
  * {@code L} is 16 with AVX-512, 8 with AVX2; on narrower hardware 256-bit vectors are used anyway
  * (correct, only slower) because the quantised blocks need at least 8 byte lanes.
+ *
+ * <p>The quant kernels write their byte-to-float conversions out in place rather than through
+ * helpers here: in a large kernel C2 may stop inlining small helpers (NodeCountInliningCutoff),
+ * and a vector passed to a call that is not inlined becomes a heap object.
  */
 final class Simd {
 
@@ -26,21 +29,6 @@ final class Simd {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
     private Simd() {
-    }
-
-    /** {@code L} signed bytes to {@code L} floats. */
-    static FloatVector bytesToFloats(ByteVector b) {
-        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    /** {@code L} signed bytes to {@code L} ints; nibble and bit unpacking is done on ints, which x86 shifts natively. */
-    static IntVector bytesToInts(ByteVector b) {
-        return (IntVector) b.convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** Int lanes to float lanes. */
-    static FloatVector toFloats(IntVector i) {
-        return (FloatVector) i.convert(VectorOperators.I2F, 0);
     }
 
     /**
