@@ -81,9 +81,9 @@ public final class PolicyOptions {
         };
     }
 
-    /** The option values as given or defaulted, for labels and traces. */
+    /** The option values as given or defaulted, in declaration order, for labels and traces. */
     public Map<String, String> values() {
-        return Map.copyOf(values);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
     @Override
