@@ -13,7 +13,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Each lane's quality against the full cache over steps, as stacked plots sharing the step axis:
- * KL(full || lane) in nats, running top-1 agreement, NLL of the actual next token, share of the full
+ * KL(full || lane) in nats, running top-1 agreement (share of steps so far), NLL of the actual next token, share of the full
  * cache's attention mass the lane holds, and the attention-output error. Lane 0 (the reference) is
  * dashed. One legend for all plots.
  */
@@ -24,11 +24,11 @@ public final class QualityChartView extends LaneChartView {
     }
 
     private static final List<Metric> METRICS = List.of(
-            new Metric("KL to full (nats)", LaneState.Q_KL, 1, "0.###"),
-            new Metric("top-1 agreement (%)", LaneState.Q_TOP1_RUNNING, 100, "0"),
+            new Metric("KL (nats)", LaneState.Q_KL, 1, "0.###"),
+            new Metric("top-1 agr. (%)", LaneState.Q_TOP1_RUNNING, 100, "0"),
             new Metric("NLL (nats)", LaneState.Q_NLL, 1, "0.##"),
-            new Metric("attention mass kept (%)", LaneState.Q_MASS, 100, "0"),
-            new Metric("output error", LaneState.Q_OUTPUT_ERROR, 1, "0.###"));
+            new Metric("mass kept (%)", LaneState.Q_MASS, 100, "0"),
+            new Metric("output err.", LaneState.Q_OUTPUT_ERROR, 1, "0.###"));
 
     private final List<XYSeriesCollection> datasets = new ArrayList<>();
     private final List<XYLineAndShapeRenderer> renderers = new ArrayList<>();

@@ -359,9 +359,9 @@ public final class TokenStripView extends StyledView {
                 g.beginPath();
                 g.rect(xs[p], y, ws[p], chipH);
                 g.clip();
-                g.setFill(getMarkFill());
+                g.setFill(getMarkFill().deriveColor(0, 1, 1, 0.35));
                 g.fillRect(xs[p], y, ws[p], chipH);
-                g.setStroke(getMarkFill().darker());
+                g.setStroke(getMarkFill());
                 for (double d = -chipH; d < ws[p] + chipH; d += 6) {
                     g.strokeLine(xs[p] + d, y + chipH, xs[p] + d + chipH, y);
                 }
