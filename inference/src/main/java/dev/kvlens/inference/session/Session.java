@@ -268,6 +268,21 @@ public final class Session implements AutoCloseable {
         return e;
     }
 
+    /**
+     * For small runs: runs to the end and returns every event, frames as {@code frames} asks (only
+     * the newest frame per head is left, since nobody reads while it runs). Call before any other
+     * control method, so that the list starts with {@code SessionStarted}.
+     */
+    public List<SessionEvent> runToEndCollecting(FrameRequest frames) {
+        EventQueue q = bus.subscribe(frames);
+        try {
+            runToEnd();
+            return q.drain();
+        } finally {
+            bus.unsubscribe(q);
+        }
+    }
+
     /** The last {@code SessionEnded} published, or null. */
     public SessionEnded ended() {
         return ended;

@@ -2,7 +2,6 @@ package dev.kvlens.inference.session.task;
 
 import dev.kvlens.inference.model.LoadedModel;
 import dev.kvlens.inference.sampling.SamplingSettings;
-import dev.kvlens.inference.session.EventQueue;
 import dev.kvlens.inference.session.FrameRequest;
 import dev.kvlens.inference.session.LaneConfig;
 import dev.kvlens.inference.session.Session;
@@ -95,9 +94,7 @@ public final class TaskScorer {
 
     static List<SessionEvent> run(LoadedModel model, SessionSettings settings, List<LaneConfig> lanes) {
         try (Session s = new Session(model, settings, lanes)) {
-            EventQueue q = s.events().subscribe(FrameRequest.NONE);
-            s.runToEnd();
-            return q.drain();
+            return s.runToEndCollecting(FrameRequest.NONE);
         }
     }
 }
