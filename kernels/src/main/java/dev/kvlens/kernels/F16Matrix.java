@@ -32,7 +32,7 @@ final class F16Matrix extends AbstractWeightMatrix {
                 acc0 = w0.fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
                 acc1 = w1.fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
             }
-            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(acc0.add(acc1));
             for (; i < n; i++) {
                 sum += Float.float16ToFloat(seg.get(Le.SHORT, base + 2L * i)) * x[xOffset + i];
             }

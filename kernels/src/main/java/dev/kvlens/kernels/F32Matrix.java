@@ -35,7 +35,7 @@ final class F32Matrix extends AbstractWeightMatrix {
             for (int bound = n - L; i <= bound; i += L) {
                 acc0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i, Le.ORDER).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
             }
-            float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(acc0.add(acc1).add(acc2.add(acc3)));
             for (; i < n; i++) {
                 sum += seg.get(Le.FLOAT, base + 4L * i) * x[xOffset + i];
             }

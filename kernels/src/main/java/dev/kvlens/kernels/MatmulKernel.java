@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class MatmulKernel {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = F.length();
 
     private MatmulKernel() {
@@ -60,14 +60,14 @@ final class MatmulKernel {
             a33 = v3.fma(u, a33);
         }
         float[] s = {
-            a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
-            a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD),
-            a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
-            a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD),
-            a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD),
-            a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD),
-            a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD),
-            a32.reduceLanes(VectorOperators.ADD), a33.reduceLanes(VectorOperators.ADD),
+            Simd.sum(a00), Simd.sum(a01),
+            Simd.sum(a02), Simd.sum(a03),
+            Simd.sum(a10), Simd.sum(a11),
+            Simd.sum(a12), Simd.sum(a13),
+            Simd.sum(a20), Simd.sum(a21),
+            Simd.sum(a22), Simd.sum(a23),
+            Simd.sum(a30), Simd.sum(a31),
+            Simd.sum(a32), Simd.sum(a33),
         };
         for (; k < cols; k++) {
             for (int i = 0; i < 4; i++) {

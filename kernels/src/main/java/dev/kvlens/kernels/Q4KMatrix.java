@@ -69,7 +69,7 @@ final class Q4KMatrix extends AbstractWeightMatrix {
                     acc1 = p2.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc1);
                 }
             }
-            out[outOffset + row - start] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
+            out[outOffset + row - start] = Simd.sum(acc0.add(acc1)) - mins;
         }
     }
 

@@ -81,7 +81,7 @@ final class Q4_0Matrix extends AbstractWeightMatrix {
                 acc0 = p0.fma(FloatVector.broadcast(F, d0), acc0);
                 offset += d0 * xSums[b];
             }
-            out[outOffset + row - start] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * offset;
+            out[outOffset + row - start] = Simd.sum(acc0.add(acc1)) - 8 * offset;
         }
     }
 

@@ -60,7 +60,7 @@ final class Q6KMatrix extends AbstractWeightMatrix {
                     }
                 }
             }
-            out[outOffset + row - start] = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            out[outOffset + row - start] = Simd.sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
     }
 

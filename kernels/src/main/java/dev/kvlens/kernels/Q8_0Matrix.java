@@ -50,8 +50,8 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
                 accA = pa.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, oa))), accA);
                 accB = pb.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, ob))), accB);
             }
-            out[outOffset + row - start] = accA.reduceLanes(VectorOperators.ADD);
-            out[outOffset + row + 1 - start] = accB.reduceLanes(VectorOperators.ADD);
+            out[outOffset + row - start] = Simd.sum(accA);
+            out[outOffset + row + 1 - start] = Simd.sum(accB);
         }
         for (; row < end; row++) {
             long base = rowOffset(row);
@@ -66,7 +66,7 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
                 }
                 acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(Le.SHORT, o))), acc);
             }
-            out[outOffset + row - start] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOffset + row - start] = Simd.sum(acc);
         }
     }
 

@@ -6,6 +6,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,6 +30,72 @@ final class Simd {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
     private Simd() {
+    }
+
+    /** Shuffles that bring lane i + L/2, i + L/4, ..., i + 1 to lane i, for {@link #sum}. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int i = 0, s = L / 2; s >= 1; i++, s /= 2) {
+            out[i] = VectorShuffle.iota(F, s, 1, true);
+        }
+        return out;
+    }
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float EXP_MIN = -87.3365447505531f;
+    private static final float EXP_MAX = 88.3762626647949f;
+
+    /**
+     * e^x lane by lane, Cephes' single-precision method (range reduction by ln 2, degree-5
+     * polynomial, scaling by 2^n through the exponent bits), about 2 ulp. Written with lanewise
+     * arithmetic only, so it gives the same bits interpreted or compiled; the Vector API's EXP
+     * operator may use a native library in compiled code and Java's Math.exp otherwise.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector fx = x.mul(LOG2E).add(0.5f);
+        IntVector truncated = (IntVector) fx.convert(VectorOperators.F2I, 0);
+        FloatVector t = (FloatVector) truncated.convert(VectorOperators.I2F, 0);
+        VectorMask<Float> tooBig = t.compare(VectorOperators.GT, fx);
+        FloatVector n = t.sub(FloatVector.broadcast(x.species(), 1f), tooBig); // floor(fx)
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = FloatVector.broadcast(x.species(), 1.9875691500e-4f);
+        p = p.fma(r, FloatVector.broadcast(x.species(), 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(x.species(), 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(x.species(), 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(x.species(), 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(x.species(), 5.0000001201e-1f));
+        FloatVector y = p.mul(r).mul(r).add(r).add(1f);
+        IntVector exponent = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(exponent.reinterpretAsFloats());
+    }
+
+    /**
+     * The sum of the lanes, always added in the same order. {@code reduceLanes(ADD)} leaves the
+     * order to the implementation, and the interpreter and the JIT-compiled code do differ: the
+     * same inputs gave different last bits before and after warm-up, which broke KV Lens's
+     * determinism (same inputs, same events). Pairwise halving with lanewise adds is exact per
+     * lane, so it gives one answer wherever it runs.
+     */
+    static float sum(FloatVector v) {
+        if (v.species() != F) {
+            float[] lanes = v.toArray();
+            float total = 0;
+            for (float x : lanes) {
+                total += x;
+            }
+            return total;
+        }
+        for (VectorShuffle<Float> shuffle : HALVES) {
+            v = v.add(v.rearrange(shuffle));
+        }
+        return v.lane(0);
     }
 
     /**
