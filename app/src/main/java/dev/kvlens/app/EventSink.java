@@ -9,4 +9,8 @@ public interface EventSink {
     void reset();
 
     void accept(SessionEvent event);
+
+    /** The end of a batch (one pulse's events, or one replay step): repaint now. */
+    default void flush() {
+    }
 }

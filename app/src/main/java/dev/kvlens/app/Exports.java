@@ -9,28 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import javafx.embed.swing.SwingFXUtils;
-import javafx.scene.Node;
-import javafx.scene.SnapshotParameters;
-import javafx.scene.image.WritableImage;
-import javafx.scene.transform.Transform;
 import javax.imageio.ImageIO;
 
 /** What File > Export writes: a view as PNG, the session's metrics as CSV, its charts as SVG, the HTML report. */
 final class Exports {
 
     private Exports() {
-    }
-
-    /** Snapshot of {@code view} at {@code scale} (1-4) as a PNG; JavaFX thread only (the snapshot). */
-    static BufferedImage snapshot(Node view, int scale) {
-        if (scale < 1 || scale > 4) {
-            throw new IllegalArgumentException("scale must be 1 to 4, got " + scale);
-        }
-        SnapshotParameters p = new SnapshotParameters();
-        p.setTransform(Transform.scale(scale, scale));
-        WritableImage img = view.snapshot(p, null);
-        return SwingFXUtils.fromFXImage(img, null);
     }
 
     static void writePng(BufferedImage image, Path file) throws IOException {

@@ -86,7 +86,7 @@ public final class LanesPane extends VBox implements EventSink {
         TableColumn<LaneRow, String> bud = column("Budget", 90, r -> "");
         bud.setCellValueFactory(c -> c.getValue().configProperty().map(cfg -> cfg.isFull() ? "all"
                 : budgetLabel(cfg.budget())));
-        TableColumn<LaneRow, String> mem = column("KV memory", 110, r -> "");
+        TableColumn<LaneRow, String> mem = column("KV memory", 130, r -> "");
         mem.setCellValueFactory(c -> c.getValue().bytesProperty().map(b -> memoryLabel(c.getValue())));
         TableColumn<LaneRow, String> kl = column("KL", 70, r -> "");
         kl.setCellValueFactory(c -> c.getValue().klProperty().map(v -> Double.isNaN(v.doubleValue()) ? "–"
@@ -131,6 +131,8 @@ public final class LanesPane extends VBox implements EventSink {
         policyInfo.setMinHeight(Region.USE_PREF_SIZE);
 
         GridPane editor = new GridPane(8, 6);
+        editor.getColumnConstraints().addAll(new javafx.scene.layout.ColumnConstraints(Region.USE_PREF_SIZE),
+                new javafx.scene.layout.ColumnConstraints());
         editor.add(new Label("Policy"), 0, 0);
         editor.add(policy, 1, 0);
         editor.add(new Label("Budget"), 0, 1);
@@ -191,7 +193,7 @@ public final class LanesPane extends VBox implements EventSink {
         }
         long full = r.fullBytesProperty().get();
         String size = bytes(b);
-        return full > 0 ? size + String.format(Locale.ROOT, " (%.0f%%)", 100.0 * b / full) : size;
+        return full > 0 ? size + String.format(Locale.ROOT, " · %.0f%%", 100.0 * b / full) : size;
     }
 
     static String bytes(long b) {
@@ -241,7 +243,8 @@ public final class LanesPane extends VBox implements EventSink {
         if (rows.size() >= Session.MAX_LANES) {
             return;
         }
-        LaneConfig c = new LaneConfig(PolicyRegistry.factory("snapkv"), Map.of(), Budget.fraction(0.25));
+        // Half the cache under H2O: valid for any prompt length (observation-window policies need budget > window).
+        LaneConfig c = new LaneConfig(PolicyRegistry.factory("h2o"), Map.of(), Budget.fraction(0.5));
         rows.add(new LaneRow(c));
         table.getSelectionModel().select(rows.size() - 1);
         onLanesChanged.run();

@@ -9,6 +9,15 @@ import dev.kvlens.inference.session.SessionMode;
 import dev.kvlens.inference.session.SessionSettings;
 import dev.kvlens.inference.session.event.SessionEvent;
 import dev.kvlens.inference.session.event.SessionStarted;
+import dev.kvlens.viewer.BudgetMapView;
+import dev.kvlens.viewer.EvictionTimelineView;
+import dev.kvlens.viewer.HeadGridView;
+import dev.kvlens.viewer.HeadView;
+import dev.kvlens.viewer.MemoryChartView;
+import dev.kvlens.viewer.QualityChartView;
+import dev.kvlens.viewer.SessionViewModel;
+import dev.kvlens.viewer.TokenStripView;
+import dev.kvlens.viewer.ViewExport;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,6 +79,10 @@ public final class MainWindow {
     private final LanesPane lanes;
     private final TransportBar transport;
     private final ViewArea views = new ViewArea();
+    private final SessionViewModel viewModel = new SessionViewModel();
+    private final HeadGridView headGrid;
+    private final MemoryChartView memoryChart;
+    private final QualityChartView qualityChart;
     private final ExplanationPane explanation = new ExplanationPane();
     private final Label status = new Label("Ready");
     private final ProgressBar progress = new ProgressBar();
@@ -91,7 +104,30 @@ public final class MainWindow {
         this.transport = new TransportBar(controller, this::restartKeepingPosition);
         controller.addSink(lanes);
         OutputPane output = new OutputPane(lanes);
+        controller.addSink(new ViewModelSink(viewModel));
+        headGrid = new HeadGridView(viewModel);
+        headGrid.setId("head-grid-view");
+        memoryChart = new MemoryChartView(viewModel);
+        qualityChart = new QualityChartView(viewModel);
+        views.put(ViewKind.HEAD_GRID, headGrid);
+        views.put(ViewKind.HEAD, new HeadView(viewModel));
+        views.put(ViewKind.TIMELINE, new EvictionTimelineView(viewModel));
+        views.put(ViewKind.TOKENS, new TokenStripView(viewModel));
+        views.put(ViewKind.BUDGET, new BudgetMapView(viewModel));
+        views.put(ViewKind.MEMORY, memoryChart);
+        views.put(ViewKind.QUALITY, qualityChart);
         views.put(ViewKind.OUTPUT, output);
+        views.show(ViewKind.HEAD_GRID);
+        // The lane picked in the table is the lane the views show; the head picked in the grid gets
+        // full-resolution frames.
+        lanes.table().getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> {
+            if (b.intValue() >= 0) {
+                viewModel.selection().laneProperty().set(b.intValue());
+            }
+        });
+        viewModel.selection().layerProperty().addListener((o, a, b) -> controller.watchHeads(viewModel.trackedHeads()));
+        viewModel.selection().headProperty().addListener((o, a, b) -> controller.watchHeads(viewModel.trackedHeads()));
+        controller.watchHeads(viewModel.trackedHeads());
 
         VBox left = new VBox(14, facts, prompt, lanes);
         left.setPadding(new Insets(12));
@@ -168,6 +204,14 @@ public final class MainWindow {
 
     public ExplanationPane explanation() {
         return explanation;
+    }
+
+    public SessionViewModel viewModel() {
+        return viewModel;
+    }
+
+    public HeadGridView headGrid() {
+        return headGrid;
     }
 
     public LoadedModel model() {
@@ -653,7 +697,7 @@ public final class MainWindow {
 
     /** Snapshots the current view now, writes the PNG off the JavaFX thread. */
     public Task<Path> exportPng(int scale, Path file) {
-        var image = Exports.snapshot(views.currentView(), scale);
+        var image = ViewExport.snapshot(views.currentView(), scale, themeBackground());
         Task<Path> task = new Task<>() {
             @Override
             protected Path call() throws IOException {
@@ -664,6 +708,31 @@ public final class MainWindow {
         task.setOnSucceeded(e -> status.setText("Exported " + image.getWidth() + "×" + image.getHeight() + " to "
                 + file));
         task.setOnFailed(e -> Dialogs.error(stage, "Cannot export the view", task.getException()));
+        run(task);
+        return task;
+    }
+
+    private javafx.scene.paint.Color themeBackground() {
+        return theme() == Theme.DARK ? javafx.scene.paint.Color.web("#1b1e23") : javafx.scene.paint.Color.web("#f4f5f7");
+    }
+
+    /** The memory and quality charts as SVG files in {@code folder}; the snapshot of data is taken now. */
+    public Task<List<Path>> exportSvg(Path folder) {
+        Path memory = folder.resolve("memory.svg");
+        Path quality = folder.resolve("quality.svg");
+        String memorySvg = memoryChart.toSvg(1000, 560);
+        String qualitySvg = qualityChart.toSvg(1000, 900);
+        Task<List<Path>> task = new Task<>() {
+            @Override
+            protected List<Path> call() throws IOException {
+                Files.createDirectories(folder);
+                Files.writeString(memory, memorySvg, StandardCharsets.UTF_8);
+                Files.writeString(quality, qualitySvg, StandardCharsets.UTF_8);
+                return List.of(memory, quality);
+            }
+        };
+        task.setOnSucceeded(e -> status.setText("Charts written to " + folder));
+        task.setOnFailed(e -> Dialogs.error(stage, "Cannot export the charts", task.getException()));
         run(task);
         return task;
     }
@@ -702,7 +771,11 @@ public final class MainWindow {
         dc.setTitle(what.equals("report") ? "Folder for the HTML report" : "Folder for the charts (SVG and PNG)");
         File d = dc.showDialog(stage);
         if (d != null) {
-            exportReport(d.toPath());
+            if (what.equals("report")) {
+                exportReport(d.toPath());
+            } else {
+                exportSvg(d.toPath());
+            }
         }
     }
 

@@ -204,6 +204,7 @@ public final class SessionController {
         for (int i = from; i < to; i++) {
             dispatch(replay.get(i));
         }
+        flush();
         shownSteps = target;
         phase.set(target >= last ? Phase.FINISHED : phase.get() == Phase.RUNNING ? Phase.RUNNING : Phase.PAUSED);
         if (target >= last) {
@@ -378,10 +379,17 @@ public final class SessionController {
                 }
             }
         }
+        flush();
         Session s = session;
         if (s != null && phase.get() == Phase.RUNNING && pacer.getStatus() != javafx.animation.Animation.Status.RUNNING
                 && s.state() == Session.State.PAUSED) {
             phase.set(Phase.PAUSED);
+        }
+    }
+
+    private void flush() {
+        for (EventSink s : sinks) {
+            s.flush();
         }
     }
 
