@@ -3,6 +3,7 @@ package dev.kvlens.inference.policy;
 import dev.kvlens.inference.cache.DenseHeadStore;
 import dev.kvlens.inference.cache.KvCache;
 import dev.kvlens.inference.cache.KvHeadStore;
+import dev.kvlens.inference.cache.SharedLayerHeadStore;
 import java.util.function.Consumer;
 
 /**
@@ -85,8 +86,9 @@ public final class PolicyCache implements KvCache, CacheEditor {
     public void retain(int layer, int kvHead, int[] indices, int budget) {
         KvHeadStore store = head(layer, kvHead);
         int size = store.size();
-        if (indices.length == size) {
-            return; // nothing evicted: no decision to record
+        if (indices.length == size || store instanceof SharedLayerHeadStore) {
+            // nothing evicted, or a view of another layer's store: decisions are made on the source
+            return;
         }
         int[] evicted = new int[size - indices.length];
         int e = 0;
