@@ -85,22 +85,27 @@ public final class SessionFeed implements AutoCloseable {
     public int pump() {
         List<SessionEvent> batch = carry.isEmpty() ? new ArrayList<>() : new ArrayList<>(carry);
         carry.clear();
-        if (frames != null) {
-            for (SessionEvent e : frames.drain()) {
-                if (e instanceof AttentionFrame f && !f.binned()) {
-                    batch.add(f);
-                }
-            }
-        }
+        boolean mainDrained = true;
         if (main != null) {
             SessionEvent e;
             while (batch.size() < MAX_EVENTS_PER_PULSE && (e = main.poll()) != null) {
                 batch.add(e);
             }
+            mainDrained = main.pendingEvents() == 0 && main.pendingFrameBytes() == 0;
         }
         SessionEvent e;
         while (batch.size() < MAX_EVENTS_PER_PULSE && (e = handed.poll()) != null) {
             batch.add(e);
+        }
+        // Full-resolution frames go last, and only once the main queue is empty: the session events
+        // they belong after (SessionStarted, a rewind) are then already in this batch. Left in their
+        // queue meanwhile, they stay coalesced (bounded).
+        if (frames != null && mainDrained) {
+            for (SessionEvent f : frames.drain()) {
+                if (f instanceof AttentionFrame af && !af.binned()) {
+                    batch.add(af);
+                }
+            }
         }
         if (batch.size() > MAX_EVENTS_PER_PULSE) {
             carry.addAll(batch.subList(MAX_EVENTS_PER_PULSE, batch.size()));

@@ -123,6 +123,9 @@ public final class TokenStripView extends StyledView {
 
     /** The value a chip is coloured by (NaN when none). */
     public float value(int position) {
+        if (dirty) {
+            compute(); // up to date even before the next layout pass paints it
+        }
         return position < values.length ? values[position] : Float.NaN;
     }
 
