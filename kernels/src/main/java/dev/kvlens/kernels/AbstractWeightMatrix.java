@@ -129,6 +129,7 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
         int rowTiles = (rows + ROW_TILE - 1) / ROW_TILE;
         Parallel.forRange(rowTiles, (start, end) -> {
             float[] w = new float[ROW_TILE * cols];
+            float[] lanes = new float[MatmulKernel.SCRATCH];
             for (int t0 = 0; t0 < n; t0 += tokenTile) {
                 int t1 = Math.min(n, t0 + tokenTile);
                 for (int tile = start; tile < end; tile++) {
@@ -138,7 +139,7 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
                     int t = t0;
                     if (nr == ROW_TILE) {
                         for (; t + 4 <= t1; t += 4) {
-                            MatmulKernel.tile4x4(w, cols, x, t, out, rows, r0);
+                            MatmulKernel.tile4x4(w, cols, x, t, out, rows, r0, lanes);
                         }
                     }
                     for (; t < t1; t++) {

@@ -128,6 +128,26 @@ class WeightMatrixTest {
         Parallel.setThreads(2);
     }
 
+    /** KV Lens promises the same bits for the same inputs, before and after the JIT compiles matmul. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_K"})
+    void matmulGivesTheSameBitsColdAndWarm(GgmlType type) {
+        Parallel.setThreads(1);
+        WeightMatrix m = matrix(type, 8, TestMatrices.colsFor(type), 24);
+        int n = 8;
+        float[] x = TestMatrices.gaussian(new Random(25), n * m.cols(), 1f);
+        float[] cold = new float[n * m.rows()];
+        m.matmul(x, n, cold);
+        float[] warm = new float[n * m.rows()];
+        for (int i = 0; i < 3000; i++) {
+            m.matmul(x, n, warm);
+        }
+        for (int i = 0; i < cold.length; i++) {
+            assertEquals(Float.floatToIntBits(cold[i]), Float.floatToIntBits(warm[i]), type + " output " + i);
+        }
+        Parallel.setThreads(2);
+    }
+
     @Test
     void matmulTakesLongPromptsInTokenTiles() {
         Parallel.setThreads(2);
