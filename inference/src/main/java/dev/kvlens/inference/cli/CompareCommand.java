@@ -30,15 +30,16 @@ import picocli.CommandLine.Option;
  * out as CSV tables, charts, an HTML report and the session recording.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Run a prompt through the full cache (lane 0, added automatically) and up to 3 policy lanes,",
-                "and write metrics.csv, summary.csv, charts (PNG and SVG), report.html and the recording",
-                "session.kvrec into --out. stdout gets summary.csv's text and nothing else; progress goes to stderr.",
+        description = {"Run a prompt through the full cache (lane 0, added automatically) and up to 3 policy lanes.",
+                "Writes metrics.csv, summary.csv, charts (PNG and SVG), report.html and the recording session.kvrec"
+                        + " into --out.",
+                "stdout gets summary.csv's text and nothing else; progress goes to stderr.",
                 "",
                 "Lanes: 'policy[:option=value,...]@budget' separated by ';', e.g.",
-                "  --lanes \"snapkv:window=16,pooling=avg@64;h2o@25%;streamingllm@64\"",
+                "  --lanes \"snapkv:window=16,pooling=avg@64;h2o@25%%;streamingllm@64\"",
                 "or 'policy:budget' pairs separated by ',' (no options), e.g.",
                 "  --lanes \"snapkv:64,h2o:64,streamingllm:64\"",
-                "A budget is entries per KV head (64) or a fraction kept (0.25 or 25%).",
+                "A budget is entries per KV head (64) or a fraction kept (0.25 or 25%%).",
                 "Policies and their options: 'kvlens policies'.",
                 ""})
 final class CompareCommand extends Subcommand {

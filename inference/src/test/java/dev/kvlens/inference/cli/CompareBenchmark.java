@@ -58,9 +58,9 @@ public final class CompareBenchmark {
                             + "threads %d; lanes full + %s%n", model.getFileName(), c.layers(), c.dim(), c.heads(),
                     c.kvHeads(), c.vocabularySize(), promptLength, steps, Parallel.threads(), laneText);
 
-            double[] plain = new double[rounds];
-            double[] measured = new double[rounds];
-            double[] unmeasured = new double[rounds];
+            Cost[] plain = new Cost[rounds];
+            Cost[] measured = new Cost[rounds];
+            Cost[] unmeasured = new Cost[rounds];
             plainStep(loaded, prompt, rest); // warm-up
             sessionStep(loaded, SessionSettings.teacherForced(prompt, rest), lanes);
             for (int r = 0; r < rounds; r++) {
@@ -69,50 +69,80 @@ public final class CompareBenchmark {
                 unmeasured[r] = sessionStep(loaded, SessionSettings.teacherForced(prompt, rest)
                         .withMeasureAttention(false), lanes);
             }
-            double p = median(plain);
-            double m = median(measured);
-            double u = median(unmeasured);
-            System.out.printf("plain decode step                 %8.3f ms%n", p * 1e3);
-            System.out.printf("%d-lane session step (attention quality measured, as compare runs) %8.3f ms = %.2fx%n",
-                    lanes.size(), m * 1e3, m / p);
-            System.out.printf("%d-lane session step (logit quality only)      %8.3f ms = %.2fx%n",
-                    lanes.size(), u * 1e3, u / p);
+            for (boolean cpu : new boolean[] {false, true}) {
+                String what = cpu ? "process CPU" : "wall";
+                double p = median(plain, cpu);
+                double m = median(measured, cpu);
+                double u = median(unmeasured, cpu);
+                System.out.printf("%-11s plain decode step %8.3f ms; %d-lane session step: %8.3f ms = %.2fx with "
+                                + "attention quality (as compare runs), %8.3f ms = %.2fx logit quality only%n", what,
+                        p * 1e3, lanes.size(), m * 1e3, m / p, u * 1e3, u / p);
+            }
             System.out.printf("target: at most about %.1fx%n", lanes.size() + 0.3);
         }
     }
 
-    /** Seconds per single-token forward after the prompt, into a full cache. */
-    static double plainStep(LoadedModel loaded, int[] prompt, int[] rest) {
+    /**
+     * CPU seconds this process spent (every thread: compute, event delivery, GC). On a machine shared with
+     * other work, wall time swings with their load; this process's CPU time does not, which is why the
+     * ratios are given on it too (run with threads = 1 to keep the compute on one core).
+     */
+    static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
+    /** Wall and CPU seconds per step. */
+    record Cost(double wall, double cpu) {
+    }
+
+    /** Per single-token forward after the prompt, into a full cache. */
+    static Cost plainStep(LoadedModel loaded, int[] prompt, int[] rest) {
         ForwardPass pass = loaded.model().newForwardPass();
         KvCache cache = loaded.model().newFullCache();
         pass.forward(prompt, 0, cache, null, false);
         int[] one = new int[1];
+        double c0 = processCpuSeconds();
         long t0 = System.nanoTime();
         for (int i = 0; i < rest.length; i++) {
             one[0] = rest[i];
             pass.forward(one, prompt.length + i, cache, null, false);
         }
-        return (System.nanoTime() - t0) / 1e9 / rest.length;
+        return new Cost((System.nanoTime() - t0) / 1e9 / rest.length, (processCpuSeconds() - c0) / rest.length);
     }
 
-    /** Seconds per session step after the prompt, every event delivered to a subscriber. */
-    static double sessionStep(LoadedModel loaded, SessionSettings settings, List<LaneConfig> lanes) throws Exception {
-        AtomicLong events = new AtomicLong();
+    /** Per session step after the prompt, every event delivered to a subscriber. */
+    static Cost sessionStep(LoadedModel loaded, SessionSettings settings, List<LaneConfig> lanes) throws Exception {
+        AtomicLong tokenSteps = new AtomicLong();
         try (Session s = new Session(loaded, settings, lanes)) {
-            EventSubscription sub = s.events().subscribe(FrameRequest.NONE, e -> events.incrementAndGet());
+            EventSubscription sub = s.events().subscribe(FrameRequest.NONE, e -> {
+                if (e instanceof dev.kvlens.inference.session.event.TokenStep) {
+                    tokenSteps.incrementAndGet();
+                }
+            });
             s.step().join(); // the prompt
             int steps = settings.continuation().length;
+            double c0 = processCpuSeconds();
             long t0 = System.nanoTime();
             s.step(steps).join();
             double seconds = (System.nanoTime() - t0) / 1e9 / steps;
             s.close();
             sub.close();
-            return seconds;
+            double cpu = (processCpuSeconds() - c0) / steps; // the subscriber's share included
+            // Every lane read the prompt and every step: proof the timed steps really ran.
+            long expected = (long) lanes.size() * (steps + 1);
+            if (tokenSteps.get() != expected) {
+                throw new IllegalStateException("expected " + expected + " token steps, saw " + tokenSteps.get());
+            }
+            return new Cost(seconds, cpu);
         }
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
+    static double median(Cost[] costs, boolean cpu) {
+        double[] s = new double[costs.length];
+        for (int i = 0; i < costs.length; i++) {
+            s[i] = cpu ? costs[i].cpu() : costs[i].wall();
+        }
         Arrays.sort(s);
         return s[s.length / 2];
     }
