@@ -29,8 +29,11 @@ public final class Distributions {
         if (pLogits.length != qLogits.length) {
             throw new IllegalArgumentException("vocabularies differ: " + pLogits.length + " vs " + qLogits.length);
         }
-        double[] lp = logSoftmax(pLogits);
-        double[] lq = logSoftmax(qLogits);
+        return klDivergence(logSoftmax(pLogits), logSoftmax(qLogits));
+    }
+
+    /** KL(p || q) in nats, where p and q are given as log-probabilities. */
+    public static double klDivergence(double[] lp, double[] lq) {
         double kl = 0;
         for (int i = 0; i < lp.length; i++) {
             double p = Math.exp(lp[i]);

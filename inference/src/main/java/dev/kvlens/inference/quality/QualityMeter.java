@@ -9,6 +9,20 @@ public final class QualityMeter {
     }
 
     /**
+     * The reference's next-token distribution at one step, computed once and shared by every lane
+     * measured against it.
+     *
+     * @param logProbs log-softmax of the full cache's logits
+     * @param top1     the full cache's most likely token
+     */
+    public record Reference(double[] logProbs, int top1) {
+    }
+
+    public static Reference reference(float[] fullLogits) {
+        return new Reference(Distributions.logSoftmax(fullLogits), Distributions.argmax(fullLogits));
+    }
+
+    /**
      * @param fullLogits     the reference's logits after the token at {@code position}
      * @param laneLogits     the lane's logits after the same token
      * @param nextToken      the token that actually comes next (teacher-forced), or -1
@@ -17,9 +31,20 @@ public final class QualityMeter {
      */
     public static StepQuality measure(ModelConfig config, int position, float[] fullLogits, float[] laneLogits,
                                       int nextToken, StepAttention fullAttention, StepAttention laneAttention) {
-        double kl = Distributions.klDivergence(fullLogits, laneLogits);
-        boolean agree = Distributions.argmax(fullLogits) == Distributions.argmax(laneLogits);
-        double nll = nextToken >= 0 ? Distributions.nll(laneLogits, nextToken) : Double.NaN;
+        return measure(config, position, reference(fullLogits), laneLogits, nextToken, fullAttention, laneAttention);
+    }
+
+    /** As above, with the reference's distribution already computed (one log-softmax per lane, not three). */
+    public static StepQuality measure(ModelConfig config, int position, Reference full, float[] laneLogits,
+                                      int nextToken, StepAttention fullAttention, StepAttention laneAttention) {
+        if (full.logProbs().length != laneLogits.length) {
+            throw new IllegalArgumentException("vocabularies differ: " + full.logProbs().length + " vs "
+                    + laneLogits.length);
+        }
+        double[] lane = Distributions.logSoftmax(laneLogits);
+        double kl = Distributions.klDivergence(full.logProbs(), lane);
+        boolean agree = full.top1() == Distributions.argmax(laneLogits);
+        double nll = nextToken >= 0 ? -lane[nextToken] : Double.NaN;
         double mass = Double.NaN;
         double[] errors = null;
         if (fullAttention != null && laneAttention != null && fullAttention.complete() && laneAttention.complete()) {

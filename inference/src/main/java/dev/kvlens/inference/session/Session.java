@@ -689,12 +689,20 @@ public final class Session implements AutoCloseable {
                 (position + 1L) * config.kvBytesPerToken()));
     }
 
+    /** The reference distribution of the current step, computed once for every lane. */
+    private float[] referenceLogits;
+    private QualityMeter.Reference reference;
+
     private void publishQuality(LaneRun l, LaneRun ref, int nextToken) {
         if (ref.length != l.length || ref.logits == null) {
             return; // free-running lanes the reference no longer matches in position
         }
         int position = l.length - 1;
-        StepQuality q = QualityMeter.measure(config, position, ref.logits, l.logits, nextToken, ref.attention,
+        if (referenceLogits != ref.logits) {
+            referenceLogits = ref.logits;
+            reference = QualityMeter.reference(ref.logits);
+        }
+        StepQuality q = QualityMeter.measure(config, position, reference, l.logits, nextToken, ref.attention,
                 l.attention);
         bus.publish(new QualitySample(l.index, position, q.klToFull(), q.top1Agrees(), q.nll(), q.attentionMassKept(),
                 q.meanOutputError()));
