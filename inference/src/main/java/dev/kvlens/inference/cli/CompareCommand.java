@@ -100,6 +100,11 @@ final class CompareCommand extends Subcommand {
             description = "Folder for the outputs (created; files of the same names are replaced).")
     Path out;
 
+    @Option(names = "--no-attention-quality",
+            description = "Teacher mode: skip attention mass kept and attention-output error (copies every head's "
+                    + "weights per step); KL, top-1 and NLL are still measured.")
+    boolean noAttentionQuality;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
@@ -138,6 +143,7 @@ final class CompareCommand extends Subcommand {
             SamplingSettings sampling = new SamplingSettings(temperature, 0, 1f, seed);
             SessionSettings settings = sessionMode == SessionMode.TEACHER_FORCED
                     ? SessionSettings.generate(promptIds, maxTokens).withSampling(sampling)
+                            .withMeasureAttention(!noAttentionQuality)
                     : SessionSettings.freeRunning(promptIds, maxTokens, sampling);
 
             List<SessionEvent> events;

@@ -184,4 +184,15 @@ class CompareCommandTest {
         assertEquals(32L * HEADS_PER_LANE, Long.parseLong(summary.rows().get(1).get("final_entries_kept")));
         ImageChecks.assertRealPng(f.resolve("memory.png"));
     }
+
+    @Test
+    void attentionQualityCanBeSkipped() throws IOException {
+        Path q = dir.resolve("no-attention");
+        CliResult r = Cli.run("compare", "--model", Cli.STORIES.toString(), "--prompt", STORY, "--lanes", "h2o@32",
+                "--max-tokens", "6", "--no-attention-quality", "--frames", "none", "--quiet", "--out", q.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, String> lane = CsvTable.read(q.resolve("summary.csv")).rows().get(1);
+        assertEquals("", lane.get("mean_attention_mass_kept"), "not measured, so not reported");
+        assertTrue(Double.parseDouble(lane.get("mean_kl")) >= 0, "logit quality is still measured");
+    }
 }
