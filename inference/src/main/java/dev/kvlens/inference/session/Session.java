@@ -685,13 +685,27 @@ public final class Session implements AutoCloseable {
         if (plan) {
             bus.publish(new BudgetPlan(l.index, position, entries));
         }
-        bus.publish(new MemorySample(l.index, position, bytes, cache.bytes(),
-                (position + 1L) * config.kvBytesPerToken()));
+        bus.publish(new MemorySample(l.index, position, bytes, cache.bytes(), fullCacheBytes(l, position)));
     }
 
     /** The reference distribution of the current step, computed once for every lane. */
     private float[] referenceLogits;
     private QualityMeter.Reference reference;
+
+    /**
+     * What the full cache holds at {@code position}, measured the same way as the lane (the
+     * reference lane's own bytes, allocation included), so that the full lane reads exactly
+     * 100%; when the reference is not at this position, the exact size of every entry with its
+     * position table.
+     */
+    private long fullCacheBytes(LaneRun l, int position) {
+        LaneRun full = lanes[0];
+        if (full.lane != null && full.length == l.length) {
+            return full.lane.cache().bytes();
+        }
+        long perEntry = 2L * config.headDim() * Float.BYTES + Integer.BYTES;
+        return (position + 1L) * config.layers() * config.kvHeads() * perEntry;
+    }
 
     private void publishQuality(LaneRun l, LaneRun ref, int nextToken) {
         if (ref.length != l.length || ref.logits == null) {

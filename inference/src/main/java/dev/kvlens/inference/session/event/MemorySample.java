@@ -7,7 +7,8 @@ package dev.kvlens.inference.session.event;
  * @param step            position
  * @param bytesPerHead    bytes per layer and KV head, {@code [layer][kvHead]}
  * @param totalBytes      all stores plus the policy's bookkeeping
- * @param fullCacheBytes  what a full fp32 cache would hold at this step
+ * @param fullCacheBytes  what the full-cache reference lane holds at this step, measured like
+ *                        {@code totalBytes}
  */
 public record MemorySample(int lane, int step, long[][] bytesPerHead, long totalBytes, long fullCacheBytes)
         implements SessionEvent {
