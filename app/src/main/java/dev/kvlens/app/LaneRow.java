@@ -30,6 +30,12 @@ public final class LaneRow {
     private final java.util.List<String> pieces = new java.util.ArrayList<>();
     private int qualitySamples;
     private int top1Agreements;
+    // Figures as the events left them; published to the properties once per pulse (publish()), so a
+    // burst of steps updates the table and the output text once, not once per event.
+    private long pendingBytes = -1;
+    private long pendingFullBytes = -1;
+    private double pendingKl = Double.NaN;
+    private boolean textStale;
 
     public LaneRow(LaneConfig config) {
         this.config = new SimpleObjectProperty<>(config);
@@ -107,6 +113,27 @@ public final class LaneRow {
         text.set("");
         qualitySamples = 0;
         top1Agreements = 0;
+        pendingBytes = -1;
+        pendingFullBytes = -1;
+        pendingKl = Double.NaN;
+        textStale = false;
+    }
+
+    /** Shows the figures gathered since the last call. */
+    void publish() {
+        fullBytes.set(pendingFullBytes);
+        bytes.set(pendingBytes);
+        kl.set(pendingKl);
+        top1.set(qualitySamples == 0 ? Double.NaN : (double) top1Agreements / qualitySamples);
+        if (textStale) {
+            textStale = false;
+            text.set(String.join("", pieces.subList(Math.min(1, pieces.size()), pieces.size())));
+        }
+    }
+
+    void memory(long totalBytes, long fullCacheBytes) {
+        pendingBytes = totalBytes;
+        pendingFullBytes = fullCacheBytes;
     }
 
     /** The token at {@code index} (0 = the prompt's last token); later ones are dropped (a step back). */
@@ -118,15 +145,14 @@ public final class LaneRow {
             pieces.add("");
         }
         pieces.add(piece);
-        text.set(String.join("", pieces.subList(Math.min(1, pieces.size()), pieces.size())));
+        textStale = true;
     }
 
     void quality(double klToFull, boolean agrees) {
-        kl.set(klToFull);
+        pendingKl = klToFull;
         qualitySamples++;
         if (agrees) {
             top1Agreements++;
         }
-        top1.set((double) top1Agreements / qualitySamples);
     }
 }

@@ -79,14 +79,14 @@ public final class LanesPane extends VBox implements EventSink {
         table.setPrefHeight(28 * (Session.MAX_LANES + 1) + 6);
         table.setMinHeight(Region.USE_PREF_SIZE);
         TableColumn<LaneRow, String> idx = column("#", 34, r -> Integer.toString(rows.indexOf(r)));
-        TableColumn<LaneRow, String> name = column("Policy", 150, r -> r.descriptor().displayName()
+        TableColumn<LaneRow, String> name = column("Policy", 130, r -> r.descriptor().displayName()
                 + (r.descriptor().simulated() ? " (simulated)" : ""));
         name.setCellValueFactory(c -> c.getValue().configProperty().map(cfg -> cfg.factory().descriptor().displayName()
                 + (cfg.factory().descriptor().simulated() ? " (simulated)" : "")));
         TableColumn<LaneRow, String> bud = column("Budget", 90, r -> "");
         bud.setCellValueFactory(c -> c.getValue().configProperty().map(cfg -> cfg.isFull() ? "all"
                 : budgetLabel(cfg.budget())));
-        TableColumn<LaneRow, String> mem = column("KV memory", 130, r -> "");
+        TableColumn<LaneRow, String> mem = column("KV memory", 150, r -> "");
         mem.setCellValueFactory(c -> c.getValue().bytesProperty().map(b -> memoryLabel(c.getValue())));
         TableColumn<LaneRow, String> kl = column("KL", 70, r -> "");
         kl.setCellValueFactory(c -> c.getValue().klProperty().map(v -> Double.isNaN(v.doubleValue()) ? "–"
@@ -139,6 +139,8 @@ public final class LanesPane extends VBox implements EventSink {
         editor.add(budget, 1, 1);
         GridPane.setHgrow(policy, Priority.ALWAYS);
         GridPane.setHgrow(budget, Priority.ALWAYS);
+        // Never squeezed by the options sheet below (it grows instead): the chooser and field stay usable.
+        editor.setMinHeight(Region.USE_PREF_SIZE);
         editor.disableProperty().bind(editable.not().or(table.getSelectionModel().selectedIndexProperty().lessThan(1)));
 
         options.setId("policy-options");
@@ -341,10 +343,7 @@ public final class LanesPane extends VBox implements EventSink {
                 reset();
             }
             case TokenStep t -> row(t.lane(), r -> r.token(t.position() - firstPosition, t.text()));
-            case MemorySample m -> row(m.lane(), r -> {
-                r.fullBytesProperty().set(m.fullCacheBytes());
-                r.bytesProperty().set(m.totalBytes());
-            });
+            case MemorySample m -> row(m.lane(), r -> r.memory(m.totalBytes(), m.fullCacheBytes()));
             case QualitySample q -> row(q.lane(), r -> r.quality(q.klToFull(), q.top1Agrees()));
             case LaneRebuilt lr -> {
                 if (!editable.get()) {
@@ -359,6 +358,13 @@ public final class LanesPane extends VBox implements EventSink {
     }
 
     private int firstPosition;
+
+    @Override
+    public void flush() {
+        for (LaneRow r : rows) {
+            r.publish();
+        }
+    }
 
     private void row(int lane, java.util.function.Consumer<LaneRow> action) {
         if (lane >= 0 && lane < rows.size()) {

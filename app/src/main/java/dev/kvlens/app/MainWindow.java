@@ -1,6 +1,7 @@
 package dev.kvlens.app;
 
 import dev.kvlens.inference.model.LoadedModel;
+import dev.kvlens.kernels.Parallel;
 import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.sampling.SamplingSettings;
 import dev.kvlens.inference.session.LaneConfig;
@@ -13,6 +14,7 @@ import dev.kvlens.viewer.BudgetMapView;
 import dev.kvlens.viewer.EvictionTimelineView;
 import dev.kvlens.viewer.HeadGridView;
 import dev.kvlens.viewer.HeadView;
+import dev.kvlens.viewer.LaneComparisonView;
 import dev.kvlens.viewer.MemoryChartView;
 import dev.kvlens.viewer.QualityChartView;
 import dev.kvlens.viewer.SessionViewModel;
@@ -79,7 +81,7 @@ public final class MainWindow {
     private final LanesPane lanes;
     private final TransportBar transport;
     private final ViewArea views = new ViewArea();
-    private final SessionViewModel viewModel = new SessionViewModel();
+    private final ViewFeeds feeds = new ViewFeeds(views::current);
     private final HeadGridView headGrid;
     private final MemoryChartView memoryChart;
     private final QualityChartView qualityChart;
@@ -97,6 +99,9 @@ public final class MainWindow {
     public MainWindow(Stage stage, AppSettings settings) {
         this.stage = stage;
         this.settings = settings;
+        // Decoding gets every core but one: the kernel pool's workers spin between jobs, and on a
+        // small machine they would otherwise starve the JavaFX and render threads (long pulse gaps).
+        Parallel.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         this.controller = new SessionController(t -> Dialogs.error(stage, "The session stopped", t));
         this.prompt = new PromptPane(this::startSession, this::loadPromptFile);
         this.lanes = new LanesPane(this::changeLane, this::restartKeepingPosition,
@@ -104,30 +109,36 @@ public final class MainWindow {
         this.transport = new TransportBar(controller, this::restartKeepingPosition);
         controller.addSink(lanes);
         OutputPane output = new OutputPane(lanes);
-        controller.addSink(new ViewModelSink(viewModel));
-        headGrid = new HeadGridView(viewModel);
+        controller.addSink(feeds);
+        headGrid = new HeadGridView(feeds.model(ViewKind.HEAD_GRID));
         headGrid.setId("head-grid-view");
-        memoryChart = new MemoryChartView(viewModel);
-        qualityChart = new QualityChartView(viewModel);
+        memoryChart = new MemoryChartView(feeds.model(ViewKind.MEMORY));
+        qualityChart = new QualityChartView(feeds.model(ViewKind.QUALITY));
+        feeds.chart(ViewKind.MEMORY, memoryChart);
+        feeds.chart(ViewKind.QUALITY, qualityChart);
         views.put(ViewKind.HEAD_GRID, headGrid);
-        views.put(ViewKind.HEAD, new HeadView(viewModel));
-        views.put(ViewKind.TIMELINE, new EvictionTimelineView(viewModel));
-        views.put(ViewKind.TOKENS, new TokenStripView(viewModel));
-        views.put(ViewKind.BUDGET, new BudgetMapView(viewModel));
+        views.put(ViewKind.HEAD, new HeadView(feeds.model(ViewKind.HEAD)));
+        views.put(ViewKind.TIMELINE, new EvictionTimelineView(feeds.model(ViewKind.TIMELINE)));
+        views.put(ViewKind.TOKENS, new TokenStripView(feeds.model(ViewKind.TOKENS)));
+        views.put(ViewKind.BUDGET, new BudgetMapView(feeds.model(ViewKind.BUDGET)));
         views.put(ViewKind.MEMORY, memoryChart);
         views.put(ViewKind.QUALITY, qualityChart);
+        views.put(ViewKind.COMPARE, new LaneComparisonView(feeds.model(ViewKind.COMPARE), LaneComparisonView.Kind.HEAD_VIEW));
         views.put(ViewKind.OUTPUT, output);
         views.show(ViewKind.HEAD_GRID);
+        // A view shown catches up with the events it missed while hidden.
+        views.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> feeds.catchUp(views.current()));
         // The lane picked in the table is the lane the views show; the head picked in the grid gets
         // full-resolution frames.
         lanes.table().getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> {
             if (b.intValue() >= 0) {
-                viewModel.selection().laneProperty().set(b.intValue());
+                feeds.selection().laneProperty().set(b.intValue());
             }
         });
-        viewModel.selection().layerProperty().addListener((o, a, b) -> controller.watchHeads(viewModel.trackedHeads()));
-        viewModel.selection().headProperty().addListener((o, a, b) -> controller.watchHeads(viewModel.trackedHeads()));
-        controller.watchHeads(viewModel.trackedHeads());
+        SessionViewModel head = feeds.model(ViewKind.HEAD);
+        feeds.selection().layerProperty().addListener((o, a, b) -> controller.watchHeads(head.trackedHeads()));
+        feeds.selection().headProperty().addListener((o, a, b) -> controller.watchHeads(head.trackedHeads()));
+        controller.watchHeads(head.trackedHeads());
 
         VBox left = new VBox(14, facts, prompt, lanes);
         left.setPadding(new Insets(12));
@@ -206,8 +217,14 @@ public final class MainWindow {
         return explanation;
     }
 
-    public SessionViewModel viewModel() {
-        return viewModel;
+    /** The model behind one view, brought up to date first (tests, exports). */
+    public SessionViewModel viewModel(ViewKind kind) {
+        feeds.catchUp(kind);
+        return feeds.model(kind);
+    }
+
+    ViewFeeds feeds() {
+        return feeds;
     }
 
     public HeadGridView headGrid() {
@@ -281,12 +298,12 @@ public final class MainWindow {
         });
         presentation.setAccelerator(KeyCombination.keyCombination("F5"));
         presentation.setOnAction(e -> fontScale(presentation.isSelected() ? PRESENTATION_SCALE : 1.0));
-        MenuItem bigger = item("Larger text", "Shortcut+Plus", () -> fontScale(fontScale * 1.1));
-        MenuItem bigger2 = item("Larger text", "Shortcut+Equals", () -> fontScale(fontScale * 1.1));
-        bigger2.setVisible(false);
-        MenuItem smaller = item("Smaller text", "Shortcut+Minus", () -> fontScale(fontScale / 1.1));
-        MenuItem normal = item("Normal text size", "Shortcut+0", () -> fontScale(1.0));
-        view.getItems().addAll(new SeparatorMenuItem(), darkTheme, presentation, bigger, bigger2, smaller, normal);
+        // Ctrl +/-/0 are handled by the scene's key filter (installKeys): "+" is Shift+= on most
+        // layouts, which no single menu accelerator matches.
+        MenuItem bigger = item("Larger text\tCtrl +", null, this::largerText);
+        MenuItem smaller = item("Smaller text\tCtrl -", null, this::smallerText);
+        MenuItem normal = item("Normal text size\tCtrl 0", null, () -> fontScale(1.0));
+        view.getItems().addAll(new SeparatorMenuItem(), darkTheme, presentation, bigger, smaller, normal);
 
         MenuItem keys = item("Keyboard", null, () -> {
             Alert a = new Alert(Alert.AlertType.INFORMATION);
@@ -325,6 +342,14 @@ public final class MainWindow {
         return darkTheme.isSelected() ? Theme.DARK : Theme.LIGHT;
     }
 
+    private void largerText() {
+        fontScale(fontScale * 1.1);
+    }
+
+    private void smallerText() {
+        fontScale(fontScale / 1.1);
+    }
+
     /** Scales every font of the window (presentation mode, Ctrl +/-); remembered. */
     public void fontScale(double scale) {
         fontScale = Math.max(MIN_FONT_SCALE, Math.min(MAX_FONT_SCALE, scale));
@@ -335,13 +360,22 @@ public final class MainWindow {
 
     private void installKeys() {
         scene.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
+            if (e.isShortcutDown() && !e.isAltDown()) {
+                switch (e.getCode()) {
+                    case EQUALS, PLUS, ADD -> largerText();
+                    case MINUS, SUBTRACT -> smallerText();
+                    case DIGIT0, NUMPAD0 -> fontScale(1.0);
+                    default -> {
+                        return;
+                    }
+                }
+                e.consume();
+                return;
+            }
             if (e.isShortcutDown() || e.isAltDown() || scene.getFocusOwner() instanceof TextInputControl) {
                 return;
             }
-            if (scene.getFocusOwner() instanceof javafx.scene.control.TableView<?>
-                    && (e.getCode() == KeyCode.LEFT || e.getCode() == KeyCode.RIGHT)) {
-                // Arrows still step: tables have no horizontal use for them here.
-            }
+            // Arrows step even when the lanes table has focus: it has no horizontal use for them.
             switch (e.getCode()) {
                 case SPACE -> controller.togglePlay();
                 case RIGHT -> controller.step();
@@ -720,6 +754,8 @@ public final class MainWindow {
     public Task<List<Path>> exportSvg(Path folder) {
         Path memory = folder.resolve("memory.svg");
         Path quality = folder.resolve("quality.svg");
+        feeds.catchUp(ViewKind.MEMORY);
+        feeds.catchUp(ViewKind.QUALITY);
         String memorySvg = memoryChart.toSvg(1000, 560);
         String qualitySvg = qualityChart.toSvg(1000, 900);
         Task<List<Path>> task = new Task<>() {
@@ -746,20 +782,25 @@ public final class MainWindow {
         fc.setTitle("Export the metrics as CSV");
         fc.setInitialFileName("metrics.csv");
         File f = fc.showSaveDialog(stage);
-        if (f == null) {
-            return;
+        if (f != null) {
+            exportCsv(f.toPath());
         }
-        List<SessionEvent> events = controller.log().snapshot();
-        Task<Void> task = new Task<>() {
+    }
+
+    /** The session's metrics so far as CSV at {@code file}, written off the JavaFX thread. */
+    public Task<Path> exportCsv(Path file) {
+        List<SessionEvent> events = controller.log().asItStands();
+        Task<Path> task = new Task<>() {
             @Override
-            protected Void call() throws IOException {
-                Exports.metricsCsv(events, f.toPath());
-                return null;
+            protected Path call() throws IOException {
+                Exports.metricsCsv(events, file);
+                return file;
             }
         };
-        task.setOnSucceeded(e -> status.setText("Metrics written to " + f));
+        task.setOnSucceeded(e -> status.setText("Metrics written to " + file));
         task.setOnFailed(e -> Dialogs.error(stage, "Cannot export the metrics", task.getException()));
         run(task);
+        return task;
     }
 
     private void exportReport(String what) {
@@ -781,7 +822,7 @@ public final class MainWindow {
 
     /** The comparison report of the session so far (HTML, CSV, charts as SVG and PNG), off the JavaFX thread. */
     public Task<dev.kvlens.inference.report.ReportFiles> exportReport(Path folder) {
-        List<SessionEvent> events = controller.log().snapshot();
+        List<SessionEvent> events = controller.log().asItStands();
         Task<dev.kvlens.inference.report.ReportFiles> task = new Task<>() {
             @Override
             protected dev.kvlens.inference.report.ReportFiles call() throws IOException {

@@ -67,6 +67,7 @@ public final class SessionController {
     private Set<HeadRef> detailHeads = Set.of();
     private boolean stepInFlight;
     private long eventsHandled;
+    private long worstDrainNanos;
 
     // Replay of a recording: its events, where each step starts, and how many steps are shown.
     private List<SessionEvent> replay;
@@ -238,6 +239,16 @@ public final class SessionController {
         return eventsHandled;
     }
 
+    /** The longest one pulse's hand-over of events took (polling, views, tables), in nanoseconds. */
+    public long worstDrainNanos() {
+        return worstDrainNanos;
+    }
+
+    /** Starts a new measurement of {@link #worstDrainNanos()}. */
+    public void resetDrainStatistics() {
+        worstDrainNanos = 0;
+    }
+
     public void play() {
         if (replay != null) {
             if (phase.get() == Phase.FINISHED) {
@@ -358,7 +369,8 @@ public final class SessionController {
 
     /** Hands pending events to the views, within the pulse's budget. */
     void drain() {
-        long deadline = System.nanoTime() + PUMP_BUDGET_NANOS;
+        long start = System.nanoTime();
+        long deadline = start + PUMP_BUDGET_NANOS;
         EventQueue q = main;
         while (q != null && System.nanoTime() < deadline) {
             SessionEvent e = q.poll();
@@ -385,6 +397,7 @@ public final class SessionController {
                 && s.state() == Session.State.PAUSED) {
             phase.set(Phase.PAUSED);
         }
+        worstDrainNanos = Math.max(worstDrainNanos, System.nanoTime() - start);
     }
 
     private void flush() {
