@@ -34,21 +34,8 @@ final class GenerateCommand extends Subcommand {
             description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.8",
-            description = "Sampling temperature; 0 picks the most likely token (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40",
-            description = "Sample among the K most likely tokens; 0 for all (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95",
-            description = "Sample among the most likely tokens whose probabilities reach P (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--seed", paramLabel = "S",
-            description = "Seed of the sampler, to repeat a run exactly (default: a new one each run).")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--json", description = "Print one JSON object with ids, text and speeds instead of the text.")
     boolean json;
@@ -65,18 +52,10 @@ final class GenerateCommand extends Subcommand {
             // The generator sizes its id buffer by this; no model has a context anywhere near it.
             throw new BadArgumentException("--max-tokens must be at most " + MAX_TOKENS_LIMIT + ", got " + maxTokens);
         }
-        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
-            throw new BadArgumentException("--temperature must be a finite number >= 0, got " + temperature);
-        }
-        if (topK < 0) {
-            throw new BadArgumentException("--top-k must be >= 0, got " + topK);
-        }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new BadArgumentException("--top-p must be in (0, 1], got " + topP);
-        }
+        sampling.check();
         threads.apply();
-        long usedSeed = seed != null ? seed : System.nanoTime() ^ Runtime.getRuntime().freeMemory();
-        SamplingSettings settings = new SamplingSettings(temperature, topK, topP, usedSeed);
+        long usedSeed = sampling.seedForRun();
+        SamplingSettings settings = sampling.settings(usedSeed);
 
         try (LoadedModel loaded = ModelLoader.load(model)) {
             int[] promptIds = loaded.tokenizer().encode(prompt, true, true);

@@ -17,7 +17,6 @@ import dev.kvlens.inference.quality.QualityMeter;
 import dev.kvlens.inference.quality.StepAttention;
 import dev.kvlens.inference.quality.StepQuality;
 import dev.kvlens.inference.sampling.Sampler;
-import dev.kvlens.inference.sampling.SamplingSettings;
 import dev.kvlens.inference.tokenizer.TokenDecoder;
 import dev.kvlens.inference.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -72,21 +71,8 @@ final class RunCommand extends Subcommand {
             description = "Most tokens to predict (default: 128, or all of --teacher-forced's tokens).")
     Integer maxTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.8",
-            description = "Sampling temperature; 0 picks the most likely token (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40",
-            description = "Sample among the K most likely tokens; 0 for all (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95",
-            description = "Sample among the most likely tokens whose probabilities reach P (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--seed", paramLabel = "S",
-            description = "Seed of the sampler, to repeat a run exactly (default: a new one each run).")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--teacher-forced", paramLabel = "FILE",
             description = "Instead of sampling, feed this UTF-8 text's tokens (no BOS) after the prompt.")
@@ -113,8 +99,8 @@ final class RunCommand extends Subcommand {
         String promptText = promptText();
         String forcedText = teacherForced == null ? null : readText(teacherForced, "--teacher-forced");
         threads.apply();
-        long usedSeed = seed != null ? seed : System.nanoTime() ^ Runtime.getRuntime().freeMemory();
-        Sampler sampler = Sampler.of(new SamplingSettings(temperature, topK, topP, usedSeed));
+        long usedSeed = sampling.seedForRun();
+        Sampler sampler = Sampler.of(sampling.settings(usedSeed));
 
         try (LoadedModel loaded = ModelLoader.load(model)) {
             Tokenizer tokenizer = loaded.tokenizer();
@@ -316,15 +302,7 @@ final class RunCommand extends Subcommand {
             throw new BadArgumentException("--max-tokens must be at most " + GenerateCommand.MAX_TOKENS_LIMIT
                     + ", got " + maxTokens);
         }
-        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
-            throw new BadArgumentException("--temperature must be a finite number >= 0, got " + temperature);
-        }
-        if (topK < 0) {
-            throw new BadArgumentException("--top-k must be >= 0, got " + topK);
-        }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new BadArgumentException("--top-p must be in (0, 1], got " + topP);
-        }
+        sampling.check();
     }
 
     private Budget parseBudget() {
