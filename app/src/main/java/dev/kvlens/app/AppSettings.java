@@ -72,7 +72,7 @@ public final class AppSettings {
     }
 
     public double sideDivider() {
-        return node.getDouble(SIDE_DIVIDER, 0.30);
+        return node.getDouble(SIDE_DIVIDER, 0.32);
     }
 
     public void sideDivider(double position) {

@@ -78,20 +78,20 @@ public final class LanesPane extends VBox implements EventSink {
         table.setFixedCellSize(28);
         table.setPrefHeight(28 * (Session.MAX_LANES + 1) + 6);
         table.setMinHeight(Region.USE_PREF_SIZE);
-        TableColumn<LaneRow, String> idx = column("#", 34, r -> Integer.toString(rows.indexOf(r)));
-        TableColumn<LaneRow, String> name = column("Policy", 130, r -> r.descriptor().displayName()
+        TableColumn<LaneRow, String> idx = column("#", 26, r -> Integer.toString(rows.indexOf(r)));
+        TableColumn<LaneRow, String> name = column("Policy", 112, r -> r.descriptor().displayName()
                 + (r.descriptor().simulated() ? " (simulated)" : ""));
         name.setCellValueFactory(c -> c.getValue().configProperty().map(cfg -> cfg.factory().descriptor().displayName()
                 + (cfg.factory().descriptor().simulated() ? " (simulated)" : "")));
-        TableColumn<LaneRow, String> bud = column("Budget", 90, r -> "");
+        TableColumn<LaneRow, String> bud = column("Budget", 76, r -> "");
         bud.setCellValueFactory(c -> c.getValue().configProperty().map(cfg -> cfg.isFull() ? "all"
                 : budgetLabel(cfg.budget())));
-        TableColumn<LaneRow, String> mem = column("KV memory", 150, r -> "");
+        TableColumn<LaneRow, String> mem = column("KV memory", 132, r -> "");
         mem.setCellValueFactory(c -> c.getValue().bytesProperty().map(b -> memoryLabel(c.getValue())));
-        TableColumn<LaneRow, String> kl = column("KL", 70, r -> "");
+        TableColumn<LaneRow, String> kl = column("KL", 60, r -> "");
         kl.setCellValueFactory(c -> c.getValue().klProperty().map(v -> Double.isNaN(v.doubleValue()) ? "–"
                 : String.format(Locale.ROOT, "%.4f", v.doubleValue())));
-        TableColumn<LaneRow, String> top1 = column("Top-1", 64, r -> "");
+        TableColumn<LaneRow, String> top1 = column("Top-1", 52, r -> "");
         top1.setCellValueFactory(c -> c.getValue().top1Property().map(v -> Double.isNaN(v.doubleValue()) ? "–"
                 : String.format(Locale.ROOT, "%.0f%%", 100 * v.doubleValue())));
         table.getColumns().setAll(List.of(idx, name, bud, mem, kl, top1));

@@ -9,12 +9,15 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Separator;
 import javafx.scene.control.Slider;
 import javafx.scene.control.Tooltip;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
-import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 
-/** Run / pause, step, step back, speed and mode; the position and phase on the right. */
-public final class TransportBar extends HBox {
+/**
+ * Run / pause, step, step back, speed and mode, then the position and phase. A flow that wraps: in
+ * presentation mode (large fonts) the controls go on a second row instead of being cut to "...".
+ */
+public final class TransportBar extends FlowPane {
 
     /** Speeds offered on the slider, tokens per second; the last stop means "as fast as it decodes". */
     static final double[] SPEEDS = {1, 2, 4, 8, 16, 32, SessionController.MAX_SPEED};
@@ -30,7 +33,8 @@ public final class TransportBar extends HBox {
     public TransportBar(SessionController controller, Runnable onModeChanged) {
         getStyleClass().add("transport");
         setAlignment(Pos.CENTER_LEFT);
-        setSpacing(8);
+        setHgap(8);
+        setVgap(6);
         play.setId("run-button");
         step.setId("step-button");
         back.setId("back-button");
@@ -92,11 +96,19 @@ public final class TransportBar extends HBox {
             return p < 0 ? phase : "position " + p + " · " + phase;
         }, controller.positionProperty(), controller.phaseProperty()));
 
-        Region grow = new Region();
-        HBox.setHgrow(grow, Priority.ALWAYS);
-        getChildren().addAll(back, play, step, new Separator(javafx.geometry.Orientation.VERTICAL),
-                new Label("Speed"), speed, speedLabel, new Separator(javafx.geometry.Orientation.VERTICAL),
-                new Label("Mode"), mode, grow, where);
+        // Groups that stay together when the flow wraps; none is ever shrunk below its text.
+        HBox buttons = new HBox(8, back, play, step);
+        HBox pace = new HBox(8, new Label("Speed"), speed, speedLabel);
+        HBox modeBox = new HBox(8, new Label("Mode"), mode);
+        for (HBox g : new HBox[] {buttons, pace, modeBox}) {
+            g.setAlignment(Pos.CENTER_LEFT);
+            g.setMinWidth(Region.USE_PREF_SIZE);
+        }
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {back, play, step, speedLabel, mode, where}) {
+            c.setMinWidth(Region.USE_PREF_SIZE);
+        }
+        getChildren().addAll(buttons, new Separator(javafx.geometry.Orientation.VERTICAL), pace,
+                new Separator(javafx.geometry.Orientation.VERTICAL), modeBox, where);
     }
 
     public SessionMode mode() {

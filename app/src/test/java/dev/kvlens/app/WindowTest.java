@@ -425,12 +425,13 @@ class WindowTest {
         assertEquals(before, onFx(() -> window.fontScale()), 1e-9, "Ctrl - back to " + before + " from " + larger);
         fx(() -> window.fontScale(MainWindow.PRESENTATION_SCALE));
         screenshot("09-presentation-light");
-        fx(() -> window.views().show(ViewKind.COMPARE));
-        screenshot("10-compare-lanes");
+
         fx(() -> {
             window.applyTheme(Theme.DARK);
             window.fontScale(1.0);
+            window.views().show(ViewKind.COMPARE);
         });
+        screenshot("10-compare-lanes");
         assertEquals(SessionMode.TEACHER_FORCED, SessionMode.parse("teacher"));
     }
 
