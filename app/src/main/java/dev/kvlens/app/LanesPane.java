@@ -131,8 +131,13 @@ public final class LanesPane extends VBox implements EventSink {
         policyInfo.setMinHeight(Region.USE_PREF_SIZE);
 
         GridPane editor = new GridPane(8, 6);
-        editor.getColumnConstraints().addAll(new javafx.scene.layout.ColumnConstraints(Region.USE_PREF_SIZE),
-                new javafx.scene.layout.ColumnConstraints());
+        // Labels at their natural width, the chooser and the field take the rest.
+        javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
+        labels.setMinWidth(Region.USE_PREF_SIZE);
+        javafx.scene.layout.ColumnConstraints fields = new javafx.scene.layout.ColumnConstraints();
+        fields.setHgrow(Priority.ALWAYS);
+        fields.setFillWidth(true);
+        editor.getColumnConstraints().addAll(labels, fields);
         editor.add(new Label("Policy"), 0, 0);
         editor.add(policy, 1, 0);
         editor.add(new Label("Budget"), 0, 1);
@@ -195,7 +200,8 @@ public final class LanesPane extends VBox implements EventSink {
         }
         long full = r.fullBytesProperty().get();
         String size = bytes(b);
-        return full > 0 ? size + String.format(Locale.ROOT, " · %.0f%%", 100.0 * b / full) : size;
+        // The share of the full cache, except on the full cache itself (always 100%).
+        return full > 0 && b != full ? size + String.format(Locale.ROOT, " · %.0f%%", 100.0 * b / full) : size;
     }
 
     static String bytes(long b) {
