@@ -96,6 +96,23 @@ class DebPackageIT {
     }
 
     @Test
+    void maintainerScriptsAreValidAndAddTheMenuEntryBestEffort() throws Exception {
+        Path control = Files.createDirectories(root.resolve("DEBIAN-control"));
+        run(List.of("dpkg-deb", "-e", deb.toString(), control.toString()), 30);
+        for (String script : List.of("postinst", "prerm")) {
+            run(List.of("sh", "-n", control.resolve(script).toString()), 30);
+        }
+        String postinst = Files.readString(control.resolve("postinst"));
+        String install = "xdg-desktop-menu install /" + OPT + "/lib/" + PackageBuild.LAUNCHER + "-"
+                + PackageBuild.LAUNCHER + ".desktop";
+        assertTrue(postinst.contains(install), postinst);
+        // Inside "if ! ( ... )": a system without a menu directory still installs the package.
+        assertTrue(postinst.indexOf("if ! (") < postinst.indexOf(install), postinst);
+        String prerm = Files.readString(control.resolve("prerm"));
+        assertTrue(prerm.contains("xdg-desktop-menu uninstall"), prerm);
+    }
+
+    @Test
     void unpackedLauncherGeneratesTheReferenceTokens() throws Exception {
         Path launcher = root.resolve(OPT).resolve("bin").resolve(PackageBuild.LAUNCHER);
         Path model = Path.of(System.getProperty("kvlens.models"), "stories260K.gguf");
