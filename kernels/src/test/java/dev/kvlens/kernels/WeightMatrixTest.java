@@ -104,6 +104,26 @@ class WeightMatrixTest {
         }
     }
 
+    /**
+     * Kernels that take several rows at once (rows far apart, for memory streams) must give each row
+     * exactly the bits of the row on its own: a token's output cannot depend on how rows were chunked.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecRowsHaveTheBitsOfSingleRows(GgmlType type) {
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            WeightMatrix m = matrix(type, 203, TestMatrices.colsFor(type), 24);
+            float[] x = TestMatrices.gaussian(new Random(25), m.cols(), 1f);
+            float[] out = new float[m.rows()];
+            m.matvec(x, out);
+            for (int r = 0; r < m.rows(); r++) {
+                assertEquals(m.dotRow(r, x, 0), out[r], 0f, type + " row " + r + " on " + threads + " threads");
+            }
+        }
+        Parallel.setThreads(2);
+    }
+
     /** The same comparison after thousands of calls, so that C2's compiled vector code is what runs. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
