@@ -102,6 +102,17 @@ class WindowTest {
         ImageIO.write(img, "png", SHOTS.resolve(name + ".png").toFile());
     }
 
+    /** The error dialog open now, as it shows (it is a window of its own, not in the main scene). */
+    private static void screenshotDialog(String name) throws Exception {
+        WaitForAsyncUtils.waitForFxEvents();
+        BufferedImage img = onFx(() -> {
+            Node pane = Window.getWindows().stream().filter(Window::isShowing).map(w -> w.getScene().getRoot())
+                    .filter(r -> "error-dialog".equals(r.getId())).findFirst().orElseThrow();
+            return dev.kvlens.viewer.ViewExport.snapshot(pane, 1, javafx.scene.paint.Color.BLACK);
+        });
+        ImageIO.write(img, "png", SHOTS.resolve(name + ".png").toFile());
+    }
+
     private static Session.State sessionState() throws Exception {
         return onFx(() -> window.controller().session() == null ? null : window.controller().session().state());
     }
@@ -320,7 +331,7 @@ class WindowTest {
         waitFor(20, t1::isDone);
         waitFor(5, () -> !openErrors().isEmpty());
         assertTrue(openErrors().getFirst().contains("broken.gguf"), openErrors().toString());
-        screenshot("07-broken-model-dialog");
+        screenshotDialog("07-broken-model-dialog");
         closeDialogs();
         assertTrue(onFx(() -> window.model() == model && window.controller().session() == live));
 
@@ -412,6 +423,22 @@ class WindowTest {
         }
         // The head grid follows the decode: it repaints on (nearly) every pulse while steps arrive.
         assertTrue(paints >= 0.8 * pulses.get() - 1, paints + " repaints in " + pulses.get() + " pulses");
+        // Each hidden view, shown now, catches up with the whole run in one batch: what that costs (its
+        // model and rebuild, then its first layout and paint) is the most a tab switch can stall.
+        for (ViewKind k : List.of(ViewKind.HEAD, ViewKind.TOKENS, ViewKind.BUDGET, ViewKind.MEMORY,
+                ViewKind.QUALITY, ViewKind.COMPARE)) {
+            long[] ns = onFx(() -> {
+                long a = System.nanoTime();
+                window.views().show(k);
+                long b = System.nanoTime();
+                window.scene().getRoot().applyCss();
+                window.scene().getRoot().layout();
+                return new long[] {b - a, System.nanoTime() - b};
+            });
+            System.out.printf(java.util.Locale.ROOT, "catch-up of %s after the run: %.1f ms model and rebuild,"
+                    + " %.1f ms first layout and paint%n", k, ns[0] / 1e6, ns[1] / 1e6);
+            assertTrue((ns[0] + ns[1]) / 1e6 < 2000, k + " took " + (ns[0] + ns[1]) / 1e6 + " ms to show");
+        }
         // Shown again, the timeline catches up in one batch and shows the whole run.
         fx(() -> window.views().show(ViewKind.TIMELINE));
         assertEquals(0, onFx(() -> window.feeds().pending(ViewKind.TIMELINE)));
