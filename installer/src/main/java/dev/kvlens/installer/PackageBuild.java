@@ -86,7 +86,7 @@ public final class PackageBuild {
 
         if (!Files.isExecutable(options.jpackage())) {
             leaveOut(APP_IMAGE_SKIPPED, "no jpackage at " + options.jpackage() + " (the JDK running Maven lacks it)");
-            leaveOut(DEB_SKIPPED, "no app-image to make it from");
+            leaveOut(DEB_SKIPPED, "no jpackage at " + options.jpackage() + ", so no app-image to make it from");
             return;
         }
         Staged staged = stage();

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,10 +37,19 @@ class DebPackageIT {
     static Path root;
     private static Path deb;
 
-    @BeforeAll
-    static void unpack() throws Exception {
-        deb = Packages.deb();
-        run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), 60);
+    /**
+     * Unpacks once for the class; called by each test rather than in @BeforeAll, so that a .deb the build
+     * left out is reported as skipped test by test, with the reason (a class-level skip counts as no test).
+     */
+    @BeforeEach
+    void unpack() throws Exception {
+        Path built = Packages.deb();
+        synchronized (DebPackageIT.class) {
+            if (deb == null) {
+                run(List.of("dpkg-deb", "-x", built.toString(), root.toString()), 60);
+                deb = built;
+            }
+        }
     }
 
     @Test

@@ -44,7 +44,13 @@ final class Packages {
     private static void skipIfLeftOut(String marker, String what) throws IOException {
         Path reason = dest().resolve(marker);
         if (Files.exists(reason)) {
-            abort("the build could not make the " + what + ": " + Files.readString(reason).strip());
+            skip("the build could not make the " + what + ": " + Files.readString(reason).strip());
         }
+    }
+
+    /** Skips the test with {@code reason}, also printed, since the build's console shows only a count. */
+    static void skip(String reason) {
+        System.out.println("SKIPPED: " + reason);
+        abort(reason);
     }
 }
