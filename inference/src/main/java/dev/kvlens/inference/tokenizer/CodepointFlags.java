@@ -1,57 +1,51 @@
 package dev.kvlens.inference.tokenizer;
 
 /**
- * Unicode classification with llama.cpp's flag names (unicode.h), computed from Java's
- * character database. Whitespace is the Unicode White_Space property, as in llama.cpp's table.
+ * Unicode classification with llama.cpp's flag names (unicode.h), from llama.cpp's own tables
+ * ({@link LlamaUnicodeTables}) so that categories agree with llama.cpp on every code point.
+ * Whitespace is llama.cpp's set (the Unicode White_Space property).
  */
 final class CodepointFlags {
 
     private CodepointFlags() {
     }
 
+    private static boolean has(int cp, int flag) {
+        return (LlamaUnicodeTables.flags(cp) & flag) != 0;
+    }
+
     static boolean isWhitespace(int cp) {
-        return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680
-                || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F
-                || cp == 0x205F || cp == 0x3000;
+        return has(cp, LlamaUnicodeTables.WHITESPACE);
     }
 
     static boolean isLetter(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                 Character.MODIFIER_LETTER, Character.OTHER_LETTER -> true;
-            default -> false;
-        };
+        return has(cp, LlamaUnicodeTables.LETTER);
     }
 
     static boolean isNumber(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER -> true;
-            default -> false;
-        };
+        return has(cp, LlamaUnicodeTables.NUMBER);
     }
 
     static boolean isPunctuation(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
-                 Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION -> true;
-            default -> false;
-        };
+        return has(cp, LlamaUnicodeTables.PUNCTUATION);
     }
 
     static boolean isSymbol(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL,
-                 Character.OTHER_SYMBOL -> true;
-            default -> false;
-        };
+        return has(cp, LlamaUnicodeTables.SYMBOL);
     }
 
-    /** llama.cpp's "control" flag covers the whole C* category (Cc, Cf, Cs, Co, not Cn). */
+    /** \p{M}: combining marks, which BERT's accent stripping drops. */
+    static boolean isAccentMark(int cp) {
+        return has(cp, LlamaUnicodeTables.ACCENT_MARK);
+    }
+
+    /** llama.cpp's "control" flag covers the whole C* category except unassigned code points. */
     static boolean isControl(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE -> true;
-            default -> false;
-        };
+        return has(cp, LlamaUnicodeTables.CONTROL);
+    }
+
+    /** llama.cpp's unicode_tolower (one code point to one code point). */
+    static int toLower(int cp) {
+        return LlamaUnicodeTables.toLower(cp);
     }
 }

@@ -15,7 +15,8 @@ final class GgufTokenizer implements Tokenizer {
 
     /** Everything the factory reads from metadata, already validated. */
     record Settings(Model model, String kind, int bos, int eos, int unk, int sep,
-                    boolean addSpacePrefix, boolean addBos, boolean addEos, Set<Integer> endOfGeneration) {
+                    boolean addSpacePrefix, boolean addBos, boolean addEos, Set<Integer> endOfGeneration,
+                    boolean cleanSpaces, boolean lowercase, boolean stripAccents) {
     }
 
     private final GgufVocabulary vocab;
@@ -30,7 +31,7 @@ final class GgufTokenizer implements Tokenizer {
         this.s = settings;
         this.spm = settings.model == Model.SPM ? new SentencePieceEncoder(vocab, settings.unk) : null;
         this.bpe = bpe;
-        this.wpm = settings.model == Model.WPM ? new WordPieceEncoder(vocab, settings.unk) : null;
+        this.wpm = settings.model == Model.WPM ? new WordPieceEncoder(vocab, settings.unk, settings.lowercase, settings.stripAccents) : null;
         this.pieces = new byte[vocab.size()][];
         for (int id = 0; id < vocab.size(); id++) {
             pieces[id] = tokenToPiece(id, false);
@@ -109,6 +110,9 @@ final class GgufTokenizer implements Tokenizer {
             if ((attr & TokenAttributes.NORMAL) != 0) {
                 return byteLevelDecode(text);
             }
+            if ((attr & TokenAttributes.BYTE) != 0) {
+                return new byte[] {(byte) parseByteToken(text)};
+            }
             return new byte[0];
         }
         if ((attr & TokenAttributes.NORMAL) != 0) {
@@ -165,9 +169,66 @@ final class GgufTokenizer implements Tokenizer {
         return s.addSpacePrefix ? Utf8TokenDecoder.LeadingSpace.STRIP_FROM_FIRST_TOKEN : Utf8TokenDecoder.LeadingSpace.KEEP;
     }
 
+    /**
+     * llama_detokenize (remove_special off, unparse_special off): the pieces joined, then, where the
+     * vocabulary asks for it (clean_up_tokenization_spaces: BPE and WordPiece mostly), llama.cpp's
+     * space clean-up before punctuation and contractions. The streaming decoder does not clean up,
+     * like llama.cpp's per-token output.
+     */
     @Override
     public String decode(int[] ids) {
-        return Utf8TokenDecoder.decodeAll(ids, this::pieceBytes, leadingSpace());
+        String text = Utf8TokenDecoder.decodeAll(ids, this::pieceBytes, leadingSpace());
+        return s.cleanSpaces ? cleanSpaces(text) : text;
+    }
+
+    /**
+     * The three in-place passes of llama.cpp's detokenize, ported literally (they read characters the
+     * pass itself has already rewritten). Only ASCII is inspected, and UTF-8 continuation bytes are
+     * never ASCII, so working on UTF-16 chars gives the same result as llama.cpp on bytes.
+     */
+    static String cleanSpaces(String in) {
+        char[] text = in.toCharArray();
+        int total = text.length;
+        // first pass: " ?", " !", " .", " ,"
+        int total1 = total;
+        total = total > 0 ? 1 : 0;
+        for (int i = 1; i < total1; ++i) {
+            char x = text[i];
+            if (text[i - 1] == ' ' && (x == '?' || x == '!' || x == '.' || x == ',')) {
+                total--;
+            }
+            text[total++] = x;
+        }
+        // second pass: a single apostrophe between spaces loses both spaces
+        int total2 = total;
+        total = total > 0 ? 1 : 0;
+        for (int i = 1; i < total2; ++i) {
+            char x = text[i];
+            if (x == '\'' && i + 1 < total2 && text[i - 1] == ' ' && text[i + 1] == ' ') {
+                total--;
+                text[++i] = '\0';
+            }
+            text[total++] = x;
+        }
+        // third pass: " 's", " 'm", " 're", " 've" join the word before
+        int total3 = total;
+        total = total > 0 ? 1 : 0;
+        for (int i = 1; i < total3; ++i) {
+            char x = text[i];
+            if (text[i - 1] == ' ' && x == '\'' && i + 1 < total3) {
+                char x1 = text[i + 1];
+                if (x1 == 's' || x1 == 'm') {
+                    total--;
+                } else if (x1 != 't' && x1 != 'd' && i + 2 < total3) {
+                    char x2 = text[i + 2];
+                    if ((x1 == 'r' && x2 == 'e') || (x1 == 'v' && x2 == 'e')) {
+                        total--;
+                    }
+                }
+            }
+            text[total++] = x;
+        }
+        return new String(text, 0, total);
     }
 
     @Override

@@ -87,6 +87,11 @@ final class GgufVocabulary {
         attrs[id] = value ? attrs[id] | attr : attrs[id] & ~attr;
     }
 
+    /** Replaces all attributes, as llama.cpp's {@code attr = ...} overrides do. */
+    void setAttrs(int id, int attrs) {
+        this.attrs[id] = attrs;
+    }
+
     int maxTokenChars() {
         return maxTokenChars;
     }

@@ -24,6 +24,20 @@ final class LlamaPreTokenizers {
     private LlamaPreTokenizers() {
     }
 
+    /** Pre-tokenizer names for which llama.cpp turns clean_up_tokenization_spaces off (it is on for other BPE vocabularies). */
+    private static final java.util.Set<String> KEEP_TOKENIZATION_SPACES = java.util.Set.of("deepseek-llm",
+            "deepseek-coder", "deepseek-v3", "spark2_5", "youtu", "sarvam-moe", "command-r", "qwen2",
+            "deepseek-r1-qwen", "kormo", "f2llmv2", "qwen35", "poro-chat", "viking", "tekken", "smollm", "chameleon",
+            "gpt-4o", "llama4", "kanana2", "talkie", "granite-embed-multi-97m", "tiny_aya", "cohere2moe", "superbpe",
+            "trillion", "granite-docling", "bailingmoe", "bailingmoe2", "llada-moe", "seed-coder", "hunyuan",
+            "hunyuan-dense", "hy_v4", "joyai-llm", "kimi-k2", "ufakzeka", "grok-2", "afmoe", "laguna", "minimax-m2",
+            "solar-open");
+
+    /** Whether llama_detokenize leaves spaces before punctuation and contractions alone for this pre-tokenizer. */
+    static boolean keepsTokenizationSpaces(String name) {
+        return KEEP_TOKENIZATION_SPACES.contains(name);
+    }
+
     /** The pre-tokenizer for a {@code tokenizer.ggml.pre} name, or null when llama.cpp does not know it. */
     static PreTokenizer byName(String name) {
         return switch (name) {

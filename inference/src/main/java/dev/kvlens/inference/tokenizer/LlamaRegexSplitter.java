@@ -281,13 +281,13 @@ final class LlamaRegexSplitter {
             while (pos < end) {
                 int cpt = s.cpt(pos);
                 if (cpt == '\'' && pos + 1 < end) {
-                    int next = Character.toLowerCase(s.cpt(pos + 1));
+                    int next = CodepointFlags.toLower(s.cpt(pos + 1));
                     if (next == 's' || next == 't' || next == 'm' || next == 'd') {
                         pos += s.add(pos + 2);
                         continue;
                     }
                     if (pos + 2 < end) {
-                        int next2 = Character.toLowerCase(s.cpt(pos + 2));
+                        int next2 = CodepointFlags.toLower(s.cpt(pos + 2));
                         if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') || (next == 'l' && next2 == 'l')) {
                             pos += s.add(pos + 3);
                             continue;

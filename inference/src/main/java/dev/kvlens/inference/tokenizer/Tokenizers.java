@@ -134,10 +134,11 @@ public final class Tokenizers {
             throw new ModelFileException(file, "the vocabulary asks for BOS but has no BOS token id");
         }
 
-        // llama.cpp finds end-of-turn/FIM markers by text and forces them to control tokens
+        // llama.cpp (llama_vocab::impl::load) finds end-of-turn/FIM markers by text and makes them control tokens
         if (eot < 0) {
             eot = firstByText(vocab, List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
-                    "<|endoftext|>", "<EOT>", "<｜end▁of▁sentence｜>"));
+                    "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<\uFF5Cend\u2581of\u2581sentence\uFF5C>",
+                    "<end_of_utterance>"));
         }
         if (eom < 0) {
             eom = firstByText(vocab, List.of("<|eom_id|>"));
@@ -145,16 +146,19 @@ public final class Tokenizers {
         forceControl(vocab, eot);
         forceControl(vocab, eom);
         for (List<String> fim : List.of(
-                List.of("<|fim_prefix|>", "<fim-prefix>", "<｜fim▁begin｜>", "<PRE>"),
-                List.of("<|fim_suffix|>", "<fim-suffix>", "<｜fim▁hole｜>", "<SUF>"),
-                List.of("<|fim_middle|>", "<fim-middle>", "<｜fim▁end｜>", "<MID>"))) {
+                List.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\uFF5Cfim\u2581begin\uFF5C>", "<PRE>",
+                        "\u2581<PRE>", "<|code_prefix|>", "<|prefix|>"),
+                List.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\uFF5Cfim\u2581hole\uFF5C>", "<SUF>",
+                        "\u2581<SUF>", "<|code_suffix|>", "<|suffix|>"),
+                List.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\uFF5Cfim\u2581end\uFF5C>", "<MID>",
+                        "\u2581<MID>", "<|code_middle|>", "<|middle|>"))) {
             forceControl(vocab, firstByText(vocab, fim));
         }
         if (fimPad < 0) {
-            fimPad = firstByText(vocab, List.of("<|fim_pad|>", "<fim-pad>", "<PAD>"));
+            fimPad = firstByText(vocab, List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"));
         }
         if (fimRep < 0) {
-            fimRep = firstByText(vocab, List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>"));
+            fimRep = firstByText(vocab, List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"));
         }
         if (fimSep < 0) {
             fimSep = firstByText(vocab, List.of("<|file_sep|>"));
@@ -163,25 +167,71 @@ public final class Tokenizers {
         forceControl(vocab, fimRep);
         forceControl(vocab, fimSep);
         Set<Integer> eog = new HashSet<>();
-        for (int id : new int[] {fimPad, fimRep, fimSep, eos, eot, eom}) {
+        for (int id : new int[] {fimPad, fimRep, fimSep}) {
             if (id >= 0) {
                 eog.add(id);
             }
         }
-        for (String t : List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                "<|eom_id|>", "<EOT>")) {
+        for (String t : EOG_TEXTS) {
             int id = vocab.id(t);
             if (id >= 0) {
                 eog.add(id);
                 forceControl(vocab, id);
             }
         }
+        // gpt-oss: these always render, so llama.cpp makes them plain user-defined tokens
+        for (String t : List.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>")) {
+            int id = vocab.id(t);
+            if (id >= 0) {
+                vocab.setAttrs(id, TokenAttributes.USER_DEFINED);
+            }
+        }
+        for (int id : new int[] {eos, eot, eom}) {
+            if (id >= 0) {
+                eog.add(id);
+            }
+        }
+        // o200k_harmony / solar-open: "<|end|>" ends a message, not generation
+        boolean hasReturn = containsText(vocab, eog, "<|return|>");
+        boolean hasCall = containsText(vocab, eog, "<|call|>") || containsText(vocab, eog, "<|calls|>");
+        boolean hasFlush = containsText(vocab, eog, "<|flush|>");
+        int end = vocab.id("<|end|>");
+        if (end >= 0 && eog.contains(end) && ((hasReturn && hasCall) || (hasCall && hasFlush))) {
+            eog.remove(end);
+            vocab.setAttrs(end, TokenAttributes.USER_DEFINED);
+        }
+        // gemma4 / paddleocr: "</s>" is an ordinary token there
+        int closeS = vocab.id("</s>");
+        if (closeS >= 0 && eog.contains(closeS) && containsText(vocab, eog, "<|tool_response>")) {
+            eog.remove(closeS);
+            vocab.setAttrs(closeS, TokenAttributes.NORMAL);
+        }
         vocab.rebuildSpecialCache();
         applyModelSpecificAttributes(md, vocab, pre);
 
+        // llama.cpp: clean_up_tokenization_spaces for BPE (except the pre-tokenizers that turn it off) and WPM
+        boolean cleanSpaces = switch (model) {
+            case SPM -> false;
+            case WPM -> true;
+            case BPE -> !LlamaPreTokenizers.keepsTokenizationSpaces(pre);
+        };
+        // BertNormalizer options; strip_accents follows lowercase unless given
+        boolean lowercase = md.getBoolean(P + "normalizer.lowercase", true);
+        boolean stripAccents = md.getBoolean(P + "normalizer.strip_accents", lowercase);
         GgufTokenizer.Settings settings = new GgufTokenizer.Settings(model, kind, bos, eos, unk, sep,
-                addSpacePrefix, addBos, addEos, Set.copyOf(eog));
+                addSpacePrefix, addBos, addEos, Set.copyOf(eog), cleanSpaces, lowercase, stripAccents);
         return new GgufTokenizer(vocab, settings, bpe);
+    }
+
+    /** Texts llama.cpp treats as end of generation (and forces to control tokens), whatever their id. */
+    private static final List<String> EOG_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>",
+            "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>",
+            "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>",
+            "<|tool_response>", "<\uFF5Cend\u2581of\u2581sentence\uFF5C>", "[e~[");
+
+    private static boolean containsText(GgufVocabulary vocab, Set<Integer> ids, String text) {
+        int id = vocab.id(text);
+        return id >= 0 && ids.contains(id);
     }
 
     private static Map<String, Integer> readMerges(GgufMetadata md, Path file) {

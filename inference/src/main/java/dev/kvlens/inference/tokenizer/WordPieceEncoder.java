@@ -1,13 +1,12 @@
 package dev.kvlens.inference.tokenizer;
 
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * llama.cpp's WPM tokenizer (llm_tokenizer_wpm): NFD (each code point replaced by the first code
- * point of its decomposition, which drops accents), lower-case, split on whitespace, punctuation,
- * ASCII symbols and CJK ideographs, then per word a greedy longest match where the word start
+ * llama.cpp's WPM tokenizer (llm_tokenizer_wpm): with accent stripping, NFD (each code point
+ * replaced by the first code point of its decomposition) and combining marks dropped; lower-case;
+ * split on whitespace, punctuation, ASCII symbols and CJK ideographs, then per word a greedy longest match where the word start
  * carries U+2581 (the GGUF conversion stores BERT's "##" continuations bare and word starts with
  * "▁"). A word with an unmatched position becomes the unknown token.
  */
@@ -17,14 +16,19 @@ final class WordPieceEncoder {
 
     private final GgufVocabulary vocab;
     private final int unk;
+    private final boolean lowercase;
+    private final boolean stripAccents;
 
-    WordPieceEncoder(GgufVocabulary vocab, int unk) {
+    /** The flags are BertNormalizer's options (GGUF tokenizer.ggml.normalizer.*; both default to true). */
+    WordPieceEncoder(GgufVocabulary vocab, int unk, boolean lowercase, boolean stripAccents) {
         this.vocab = vocab;
         this.unk = unk;
+        this.lowercase = lowercase;
+        this.stripAccents = stripAccents;
     }
 
     void encode(String text, IntList out) {
-        for (String word : preprocess(text)) {
+        for (String word : preprocess(text, lowercase, stripAccents)) {
             if (word.isEmpty()) {
                 continue;
             }
@@ -53,13 +57,13 @@ final class WordPieceEncoder {
         }
     }
 
-    static List<String> preprocess(String text) {
+    static List<String> preprocess(String text, boolean lowercase, boolean stripAccents) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         for (int k = 0; k < text.length(); ) {
             int cp0 = text.codePointAt(k);
             k += Character.charCount(cp0);
-            int cpt = firstOfNfd(cp0);
+            int cpt = stripAccents ? LlamaUnicodeTables.nfdFirst(cp0) : cp0;
             if (CodepointFlags.isWhitespace(cpt)) {
                 if (!word.isEmpty()) {
                     words.add(word.toString());
@@ -70,7 +74,10 @@ final class WordPieceEncoder {
             if (cpt == 0 || cpt == 0xFFFD || CodepointFlags.isControl(cpt)) {
                 continue;
             }
-            int lower = Character.toLowerCase(cpt);
+            if (stripAccents && CodepointFlags.isAccentMark(cpt)) {
+                continue;
+            }
+            int lower = lowercase ? CodepointFlags.toLower(cpt) : cpt;
             if (CodepointFlags.isPunctuation(cpt) || (cpt < 0x7F && CodepointFlags.isSymbol(cpt)) || isChineseChar(cpt)) {
                 if (!word.isEmpty()) {
                     words.add(word.toString());
@@ -85,16 +92,6 @@ final class WordPieceEncoder {
             words.add(word.toString());
         }
         return words;
-    }
-
-    /** llama.cpp's NFD table maps a code point to the first code point of its canonical decomposition. */
-    private static int firstOfNfd(int cp) {
-        if (cp < 0xC0) {
-            return cp;
-        }
-        String s = new String(Character.toChars(cp));
-        String d = Normalizer.normalize(s, Normalizer.Form.NFD);
-        return d.codePointAt(0);
     }
 
     private static boolean isChineseChar(int cpt) {

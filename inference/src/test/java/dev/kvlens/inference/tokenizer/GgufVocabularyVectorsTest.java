@@ -77,17 +77,22 @@ class GgufVocabularyVectorsTest {
                 + String.join("\n", failures));
     }
 
-    /** Byte-level BPE and SPM with byte fallback lose nothing, so decoding gives the input back. */
+    /**
+     * Byte-level BPE and SPM with byte fallback lose nothing, so the streamed pieces give the input
+     * back; whole-text decoding too, except where llama.cpp's detokenizer cleans up spaces before
+     * punctuation (clean_up_tokenization_spaces: gpt-2, mpt, falcon, starcoder, refact).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "mpt", "falcon", "deepseek-coder", "deepseek-llm",
             "starcoder", "refact"})
     void decodeInvertsEncode(String name) throws IOException {
         Path gguf = VOCABS.resolve("ggml-vocab-" + name + ".gguf");
         Tokenizer tok = load(gguf);
+        boolean cleansSpaces = List.of("gpt-2", "mpt", "falcon", "starcoder", "refact").contains(name);
         List<String> failures = new ArrayList<>();
         for (String s : inputs(Path.of(gguf + ".inp"))) {
             String back = tok.decode(tok.encode(s, false, false));
-            if (!back.equals(s)) {
+            if (!cleansSpaces && !back.equals(s)) {
                 failures.add("'" + s + "' -> '" + back + "'");
             }
             // streaming, one id at a time, must give the same text
@@ -104,11 +109,14 @@ class GgufVocabularyVectorsTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
-    /** WordPiece lower-cases and drops accents and spaces before punctuation, so only the words survive. */
+    /**
+     * WordPiece lower-cases and drops accents and spaces, so only the words survive; llama.cpp's
+     * detokenizer then removes the space before "!" (llama_detokenize gives " hello world!").
+     */
     @org.junit.jupiter.api.Test
     void bertDecodesToLowercasedWords() {
         Tokenizer tok = load(VOCABS.resolve("ggml-vocab-bert-bge.gguf"));
-        assertEquals(" hello world !", tok.decode(tok.encode("Hello World!", false, false)));
+        assertEquals(" hello world!", tok.decode(tok.encode("Hello World!", false, false)));
         int[] withSpecial = tok.encode("Hello", true, false);
         assertEquals(101, withSpecial[0]); // [CLS]
         assertEquals(102, withSpecial[withSpecial.length - 1]); // [SEP]
