@@ -28,8 +28,8 @@ public final class LaneRow {
     private final DoubleProperty top1 = new SimpleDoubleProperty(Double.NaN);
     private final StringProperty text = new SimpleStringProperty("");
     private final java.util.List<String> pieces = new java.util.ArrayList<>();
-    private int qualitySamples;
-    private int top1Agreements;
+    /** Per step: whether this lane's top-1 token agreed with the full cache's (steps undone are removed). */
+    private final java.util.TreeMap<Integer, Boolean> top1ByStep = new java.util.TreeMap<>();
     // Figures as the events left them; published to the properties once per pulse (publish()), so a
     // burst of steps updates the table and the output text once, not once per event.
     private long pendingBytes = -1;
@@ -111,8 +111,7 @@ public final class LaneRow {
         top1.set(Double.NaN);
         pieces.clear();
         text.set("");
-        qualitySamples = 0;
-        top1Agreements = 0;
+        top1ByStep.clear();
         pendingBytes = -1;
         pendingFullBytes = -1;
         pendingKl = Double.NaN;
@@ -124,7 +123,8 @@ public final class LaneRow {
         fullBytes.set(pendingFullBytes);
         bytes.set(pendingBytes);
         kl.set(pendingKl);
-        top1.set(qualitySamples == 0 ? Double.NaN : (double) top1Agreements / qualitySamples);
+        long agreed = top1ByStep.values().stream().filter(a -> a).count();
+        top1.set(top1ByStep.isEmpty() ? Double.NaN : (double) agreed / top1ByStep.size());
         if (textStale) {
             textStale = false;
             text.set(String.join("", pieces.subList(Math.min(1, pieces.size()), pieces.size())));
@@ -148,11 +148,13 @@ public final class LaneRow {
         textStale = true;
     }
 
-    void quality(double klToFull, boolean agrees) {
+    void quality(int step, double klToFull, boolean agrees) {
         pendingKl = klToFull;
-        qualitySamples++;
-        if (agrees) {
-            top1Agreements++;
-        }
+        top1ByStep.put(step, agrees);
+    }
+
+    /** A step back or a rebuild: what this lane showed from {@code position} on is undone. */
+    void rewind(int position) {
+        top1ByStep.tailMap(position, true).clear();
     }
 }

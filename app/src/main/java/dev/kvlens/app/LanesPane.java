@@ -11,6 +11,7 @@ import dev.kvlens.inference.session.event.LaneRebuilt;
 import dev.kvlens.inference.session.event.MemorySample;
 import dev.kvlens.inference.session.event.QualitySample;
 import dev.kvlens.inference.session.event.SessionEvent;
+import dev.kvlens.inference.session.event.SessionRewound;
 import dev.kvlens.inference.session.event.SessionStarted;
 import dev.kvlens.inference.session.event.TokenStep;
 import java.util.ArrayList;
@@ -350,8 +351,10 @@ public final class LanesPane extends VBox implements EventSink {
             }
             case TokenStep t -> row(t.lane(), r -> r.token(t.position() - firstPosition, t.text()));
             case MemorySample m -> row(m.lane(), r -> r.memory(m.totalBytes(), m.fullCacheBytes()));
-            case QualitySample q -> row(q.lane(), r -> r.quality(q.klToFull(), q.top1Agrees()));
+            case QualitySample q -> row(q.lane(), r -> r.quality(q.step(), q.klToFull(), q.top1Agrees()));
+            case SessionRewound sr -> rows.forEach(r -> r.rewind(sr.position()));
             case LaneRebuilt lr -> {
+                row(lr.lane(), r -> r.rewind(lr.position()));
                 if (!editable.get()) {
                     row(lr.lane(), r -> r.configProperty().set(configOf(lr.info())));
                 }

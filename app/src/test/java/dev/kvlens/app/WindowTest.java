@@ -210,6 +210,16 @@ class WindowTest {
         BufferedImage after = onFx(() -> dev.kvlens.viewer.ViewExport.snapshot(window.views().currentView(), 1,
                 javafx.scene.paint.Color.BLACK));
         assertNotEquals(0, differingPixels(before, after), "the eviction timeline changed with the policy");
+        // The table's top-1 share counts each step once, under the lane's latest run of it (the steps
+        // stepped back over were redone): the newest quality sample per step, from the raw log.
+        java.util.Map<Integer, Boolean> agreed = new java.util.TreeMap<>();
+        for (var e : onFx(() -> window.controller().log().snapshot())) {
+            if (e instanceof dev.kvlens.inference.session.event.QualitySample q && q.lane() == 1) {
+                agreed.put(q.step(), q.top1Agrees());
+            }
+        }
+        double share = agreed.values().stream().filter(a -> a).count() / (double) agreed.size();
+        assertEquals(share, onFx(() -> window.lanes().rows().get(1).top1Property().get()), 1e-12);
         screenshot("04-after-policy-switch");
     }
 
