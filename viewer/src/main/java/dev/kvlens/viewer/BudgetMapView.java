@@ -35,13 +35,13 @@ public final class BudgetMapView extends StyledView {
         legend.setTitle("entries kept");
         legend.setFormat(v -> String.format("%.0f", v));
         getChildren().addAll(title, heatmap, legend);
-        model.revisionProperty().addListener((o, a, b) -> refresh());
+        model.revisionProperty().addListener((o, a, b) -> invalidateContent());
         model.selection().laneProperty().addListener((o, a, b) -> refresh());
         model.selection().layerProperty().addListener((o, a, b) -> refresh());
         model.selection().headProperty().addListener((o, a, b) -> refresh());
         lane.addListener((o, a, b) -> refresh());
         setPrefSize(420, 560);
-        refresh();
+        invalidateContent();
     }
 
     public IntegerProperty laneProperty() {
@@ -49,10 +49,12 @@ public final class BudgetMapView extends StyledView {
     }
 
     public HeatmapCanvas heatmap() {
+        flush();
         return heatmap;
     }
 
     public ColorLegend legend() {
+        flush();
         return legend;
     }
 
@@ -63,6 +65,7 @@ public final class BudgetMapView extends StyledView {
 
     @Override
     protected void layoutChildren() {
+        flushIfShowing();
         double x = snappedLeftInset(), y = snappedTopInset();
         double w = getWidth() - x - snappedRightInset(), h = getHeight() - y - snappedBottomInset();
         double th = title.prefHeight(w);
@@ -70,6 +73,11 @@ public final class BudgetMapView extends StyledView {
         double lw = legend.prefWidth(-1);
         heatmap.resizeRelocate(x, y + th + 2, Math.max(0, w - lw - 6), Math.max(0, h - th - 2));
         legend.resizeRelocate(x + w - lw, y + th + 2, lw, Math.min(Math.max(0, h - th - 2), legend.prefHeight(lw)));
+    }
+
+    @Override
+    protected void rebuildContent() {
+        refresh();
     }
 
     private int laneShown() {
@@ -122,6 +130,7 @@ public final class BudgetMapView extends StyledView {
     }
 
     public String tooltipTextAt(int row, int col) {
+        flush();
         return tooltipText(row, col);
     }
 }

@@ -41,14 +41,14 @@ public final class EvictionTimelineView extends StyledView {
         heatmap.setTooltipText(this::tooltipText);
         heatmap.setOnCellClicked((r, c) -> model.selection().positionProperty().set(c));
         getChildren().addAll(title, heatmap, legend);
-        model.revisionProperty().addListener((o, a, b) -> refresh());
+        model.revisionProperty().addListener((o, a, b) -> invalidateContent());
         model.selection().layerProperty().addListener((o, a, b) -> refresh());
         model.selection().headProperty().addListener((o, a, b) -> refresh());
         model.selection().laneProperty().addListener((o, a, b) -> refresh());
         mode.addListener((o, a, b) -> refresh());
         lane.addListener((o, a, b) -> refresh());
         setPrefSize(800, 500);
-        refresh();
+        invalidateContent();
     }
 
     public ObjectProperty<Mode> modeProperty() {
@@ -61,11 +61,13 @@ public final class EvictionTimelineView extends StyledView {
     }
 
     public HeatmapCanvas heatmap() {
+        flush();
         return heatmap;
     }
 
     /** The step each row shows. */
     public int[] rowSteps() {
+        flush();
         return rowSteps.clone();
     }
 
@@ -76,6 +78,7 @@ public final class EvictionTimelineView extends StyledView {
 
     @Override
     protected void layoutChildren() {
+        flushIfShowing();
         double x = snappedLeftInset(), y = snappedTopInset();
         double w = getWidth() - x - snappedRightInset(), h = getHeight() - y - snappedBottomInset();
         double th = title.prefHeight(w);
@@ -83,6 +86,11 @@ public final class EvictionTimelineView extends StyledView {
         double lw = legend.prefWidth(-1);
         heatmap.resizeRelocate(x, y + th + 2, Math.max(0, w - lw - 6), Math.max(0, h - th - 2));
         legend.resizeRelocate(x + w - lw, y + th + 2, lw, Math.min(Math.max(0, h - th - 2), legend.prefHeight(lw)));
+    }
+
+    @Override
+    protected void rebuildContent() {
+        refresh();
     }
 
     private int laneShown() {
@@ -106,7 +114,7 @@ public final class EvictionTimelineView extends StyledView {
                 ? "Kept and evicted · layer " + layer + ", KV head " + kv + " · " + name
                 : "Share of (layer, KV head) pairs holding each token · " + name);
         if (md == Mode.SELECTED_HEAD) {
-            legend.setTitle("held");
+            legend.setTitle("KV head at this step");
             legend.setScale(ColorScale.VIRIDIS, t -> t);
             legend.setTicks(2);
             legend.setFormat(v -> v >= 0.5 ? "held" : "");
@@ -217,6 +225,7 @@ public final class EvictionTimelineView extends StyledView {
     }
 
     public String tooltipTextAt(int row, int col) {
+        flush();
         return tooltipText(row, col);
     }
 }

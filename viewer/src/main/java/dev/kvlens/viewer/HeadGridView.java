@@ -36,6 +36,12 @@ public final class HeadGridView extends StyledView {
     private boolean dirty = true;
     private WritableImage image;
     private int[] pixels = new int[0];
+    // Paint buffers, reused across paints (one paint covers layers x heads strips).
+    private int[] rowColours = new int[0];
+    private float[] columnMax = new float[0];
+    private boolean[] evictedColumns = new boolean[0];
+    private int[] evictedStep = new int[0];
+    private int[] lutPre;
     private double gridX, gridY, cellW, cellH;
     private static final double GAP = 2;
     private int hoverLayer = -1, hoverHead = -1;
@@ -125,7 +131,7 @@ public final class HeadGridView extends StyledView {
             canvas.setHeight(ch);
             dirty = true;
         }
-        if (dirty) {
+        if (dirty && showing()) {
             paint();
         }
     }
@@ -214,7 +220,7 @@ public final class HeadGridView extends StyledView {
         int layers = m.layers(), heads = m.heads();
         double labelW = small.getSize() * 3.2, labelH = small.getSize() * 1.6;
         gridX = labelW;
-        gridY = labelH;
+        gridY = 2 * labelH; // one row for "lane · step", one for the head labels
         cellW = Math.floor((w - gridX) / heads);
         cellH = Math.floor((h - gridY) / layers);
         if (cellW < 3 || cellH < 3) {
@@ -228,28 +234,62 @@ public final class HeadGridView extends StyledView {
             pixels = new int[iw * ih];
         }
         java.util.Arrays.fill(pixels, 0, iw * ih, 0);
-        int[] lut = scale.table();
-        int mark = HeatmapCanvas.toArgb(getMarkFill(), 1), markSoft = HeatmapCanvas.toArgb(getMarkFill(), 0.35);
-        int empty = HeatmapCanvas.toArgb(getEmptyFill(), 1);
+        int[] lut = premultipliedLut();
+        int mark = premultiply(HeatmapCanvas.toArgb(getMarkFill(), 1));
+        int markSoft = premultiply(HeatmapCanvas.toArgb(getMarkFill(), 0.35));
+        int empty = premultiply(HeatmapCanvas.toArgb(getEmptyFill(), 1));
         int stripW = (int) (cellW - GAP), stripH = (int) (cellH - GAP);
         int maxStep = Math.max(0, ls.latestStep());
         int span = maxStep + 1;
-        int[] rowColours = new int[stripW];
+        int kvHeads = Math.max(1, m.kvHeads());
+        if (rowColours.length < stripW) {
+            rowColours = new int[stripW];
+            columnMax = new float[stripW];
+        }
+        if (evictedColumns.length < kvHeads * stripW) {
+            evictedColumns = new boolean[kvHeads * stripW];
+        }
+        if (evictedStep.length < kvHeads) {
+            evictedStep = new int[kvHeads];
+        }
         for (int l = 0; l < layers; l++) {
+            // Eviction is per KV head: computed once for the query heads sharing it (at one step).
+            java.util.Arrays.fill(evictedStep, 0, kvHeads, -1);
             for (int hd = 0; hd < heads; hd++) {
                 AttentionFrame f = ls.latestFrame(l, hd);
-                int kv = model.kvHeadOf(hd);
+                int kv = Math.min(model.kvHeadOf(hd), kvHeads - 1);
+                boolean hatched = false;
                 if (f == null) {
-                    java.util.Arrays.fill(rowColours, empty);
+                    java.util.Arrays.fill(rowColours, 0, stripW, empty);
                 } else {
-                    stripColours(f, ls, l, kv, span, stripW, lut, mark, markSoft, empty, rowColours);
+                    if (evictedStep[kv] != f.step()) {
+                        evictedStep[kv] = f.step();
+                        evictedColumns(ls, l, kv, f.step(), span, stripW, evictedColumns, kv * stripW);
+                    }
+                    float max = columnMaxima(f, span, stripW, columnMax);
+                    for (int x = 0; x < stripW; x++) {
+                        float v = columnMax[x];
+                        if (Float.isNaN(v)) {
+                            rowColours[x] = empty;
+                        } else if (evictedColumns[kv * stripW + x]) {
+                            rowColours[x] = mark;
+                            hatched = true;
+                        } else {
+                            double t = max > 0 ? Math.sqrt(v / max) : 0;
+                            rowColours[x] = lut[(int) Math.round(Math.clamp(t, 0, 1) * 255)];
+                        }
+                    }
                 }
                 int x0 = (int) (hd * cellW), y0 = (int) (l * cellH);
                 for (int y = 0; y < stripH; y++) {
                     int off = (y0 + y) * iw + x0;
+                    if (!hatched) {
+                        System.arraycopy(rowColours, 0, pixels, off, stripW);
+                        continue;
+                    }
                     for (int x = 0; x < stripW; x++) {
                         int c = rowColours[x];
-                        if (c == mark) {
+                        if (f != null && evictedColumns[kv * stripW + x] && !Float.isNaN(columnMax[x])) {
                             c = ((x + y) % 6) < 2 ? mark : markSoft;
                         }
                         pixels[off + x] = c;
@@ -257,7 +297,7 @@ public final class HeadGridView extends StyledView {
                 }
             }
         }
-        image.getPixelWriter().setPixels(0, 0, iw, ih, PixelFormat.getIntArgbInstance(), pixels, 0, iw);
+        image.getPixelWriter().setPixels(0, 0, iw, ih, PixelFormat.getIntArgbPreInstance(), pixels, 0, iw);
         g.drawImage(image, 0, 0, iw, ih, gridX, gridY, iw, ih);
 
         // Labels: heads on top, layers on the left, thinned so they never overlap.
@@ -276,7 +316,7 @@ public final class HeadGridView extends StyledView {
         }
         g.setTextAlign(TextAlignment.LEFT);
         g.setTextBaseline(VPos.BOTTOM);
-        g.fillText("lane " + ls.index() + " · step " + maxStep, 0, gridY - 2);
+        g.fillText("lane " + ls.index() + " · step " + maxStep, 0, labelH - 2);
         // KV group separators: heads sharing a KV head sit between thicker gaps.
         int group = m.kvHeads() > 0 ? m.heads() / Math.max(1, m.kvHeads()) : heads;
         g.setStroke(getMutedFill());
@@ -298,53 +338,93 @@ public final class HeadGridView extends StyledView {
         }
     }
 
-    /** One strip's colours, one per pixel column: the largest weight among the column's positions. */
-    private static void stripColours(AttentionFrame f, LaneState ls, int layer, int kv, int span, int stripW, int[] lut,
-                                     int mark, int markSoft, int empty, int[] out) {
+    /** The scale's colours premultiplied (the image's own format, so writing needs no conversion). */
+    private int[] premultipliedLut() {
+        int[] lut = scale.table();
+        if (lutPre == null || lutPre.length != lut.length) {
+            lutPre = new int[lut.length];
+        }
+        for (int i = 0; i < lut.length; i++) {
+            lutPre[i] = premultiply(lut[i]);
+        }
+        return lutPre;
+    }
+
+    static int premultiply(int argb) {
+        int a = argb >>> 24;
+        if (a == 255) {
+            return argb;
+        }
+        int r = ((argb >> 16) & 0xFF) * a / 255, g = ((argb >> 8) & 0xFF) * a / 255, b = (argb & 0xFF) * a / 255;
+        return (a << 24) | (r << 16) | (g << 8) | b;
+    }
+
+    /** Column x of a strip covers positions [p0, p1) of 0..span-1. */
+    private static int columnStart(int x, int span, int stripW) {
+        return (int) ((long) x * span / stripW);
+    }
+
+    private static int columnEnd(int x, int span, int stripW) {
+        return Math.max(columnStart(x, span, stripW) + 1, (int) ((long) (x + 1) * span / stripW));
+    }
+
+    /**
+     * Each column's largest weight per position, read straight from the frame's (sorted) positions or
+     * bins; NaN for columns past the frame's step. Returns the largest of them (the head's largest).
+     */
+    static float columnMaxima(AttentionFrame f, int span, int stripW, float[] out) {
         int fspan = f.step() + 1;
-        float[] dense = new float[fspan];
         int[] pos = f.positions();
         float[] wts = f.weights();
-        if (f.binned()) {
-            for (int b = 0; b < pos.length; b++) {
-                int end = b + 1 < pos.length ? pos[b + 1] : fspan;
-                float d = wts[b] / Math.max(1, end - pos[b]);
-                for (int p = Math.max(0, pos[b]); p < Math.min(end, fspan); p++) {
-                    dense[p] = d;
-                }
-            }
-        } else {
-            for (int i = 0; i < pos.length; i++) {
-                if (pos[i] >= 0 && pos[i] < fspan) {
-                    dense[pos[i]] = wts[i];
-                }
-            }
-        }
+        int n = pos.length;
+        boolean binned = f.binned();
         float max = 0;
-        for (float v : dense) {
-            max = Math.max(max, v);
-        }
+        int i = 0;
         for (int x = 0; x < stripW; x++) {
-            int p0 = (int) ((long) x * span / stripW), p1 = Math.max(p0 + 1, (int) ((long) (x + 1) * span / stripW));
+            int p0 = columnStart(x, span, stripW);
             if (p0 >= fspan) {
-                out[x] = empty;
+                out[x] = Float.NaN;
                 continue;
             }
+            int p1 = Math.min(columnEnd(x, span, stripW), fspan);
+            if (binned) {
+                while (i < n && (i + 1 < n ? pos[i + 1] : fspan) <= p0) {
+                    i++;
+                }
+            } else {
+                while (i < n && pos[i] < p0) {
+                    i++;
+                }
+            }
             float v = 0;
+            for (int j = i; j < n && pos[j] < p1; j++) {
+                if (binned) {
+                    int end = j + 1 < n ? pos[j + 1] : fspan;
+                    v = Math.max(v, wts[j] / Math.max(1, end - pos[j]));
+                } else {
+                    v = Math.max(v, wts[j]);
+                }
+            }
+            out[x] = v;
+            max = Math.max(max, v);
+        }
+        return max;
+    }
+
+    /** Whether most of each column's positions are no longer held by the KV head at {@code step}. */
+    private static void evictedColumns(LaneState ls, int layer, int kv, int step, int span, int stripW, boolean[] out,
+                                       int offset) {
+        int fspan = step + 1;
+        for (int x = 0; x < stripW; x++) {
+            int p0 = columnStart(x, span, stripW), p1 = Math.min(columnEnd(x, span, stripW), fspan);
             int evicted = 0, n = 0;
-            for (int p = p0; p < Math.min(p1, fspan); p++) {
-                v = Math.max(v, dense[p]);
+            for (int p = p0; p < p1; p++) {
                 n++;
-                if (!ls.holds(layer, kv, p, f.step())) {
+                if (!ls.holds(layer, kv, p, step)) {
                     evicted++;
                 }
             }
-            if (evicted * 2 > n) {
-                out[x] = mark;
-            } else {
-                double t = max > 0 ? Math.sqrt(v / max) : 0;
-                out[x] = lut[(int) Math.round(Math.clamp(t, 0, 1) * 255)];
-            }
+            out[offset + x] = evicted * 2 > n;
         }
     }
 }

@@ -40,7 +40,7 @@ public final class HeadView extends StyledView {
         getChildren().addAll(title, heatmap, legend);
         heatmap.setTooltipText(this::tooltipText);
         heatmap.setOnCellClicked((r, c) -> model.selection().positionProperty().set(c));
-        model.revisionProperty().addListener((o, a, b) -> refresh());
+        model.revisionProperty().addListener((o, a, b) -> invalidateContent());
         model.selection().layerProperty().addListener((o, a, b) -> refresh());
         model.selection().headProperty().addListener((o, a, b) -> refresh());
         model.selection().laneProperty().addListener((o, a, b) -> refresh());
@@ -48,7 +48,7 @@ public final class HeadView extends StyledView {
         lane.addListener((o, a, b) -> refresh());
         difference.addListener((o, a, b) -> refresh());
         setPrefSize(800, 600);
-        refresh();
+        invalidateContent();
     }
 
     /** Lane shown; -1 (default) follows the selection's lane. */
@@ -63,15 +63,18 @@ public final class HeadView extends StyledView {
 
     /** The heatmap inside (zoom, viewport for synchronised panning, cell geometry). */
     public HeatmapCanvas heatmap() {
+        flush();
         return heatmap;
     }
 
     public ColorLegend legend() {
+        flush();
         return legend;
     }
 
     /** First query step of row 0. */
     public int firstStep() {
+        flush();
         return firstStep;
     }
 
@@ -82,6 +85,7 @@ public final class HeadView extends StyledView {
 
     @Override
     protected void layoutChildren() {
+        flushIfShowing();
         double x = snappedLeftInset(), y = snappedTopInset();
         double w = getWidth() - x - snappedRightInset(), h = getHeight() - y - snappedBottomInset();
         double th = title.prefHeight(w);
@@ -89,6 +93,11 @@ public final class HeadView extends StyledView {
         double lw = legend.prefWidth(-1);
         heatmap.resizeRelocate(x, y + th + 2, Math.max(0, w - lw - 6), Math.max(0, h - th - 2));
         legend.resizeRelocate(x + w - lw, y + th + 2, lw, Math.min(Math.max(0, h - th - 2), legend.prefHeight(lw) * 1.4));
+    }
+
+    @Override
+    protected void rebuildContent() {
+        refresh();
     }
 
     private int laneShown() {
@@ -219,6 +228,7 @@ public final class HeadView extends StyledView {
 
     /** The tooltip for a cell, as hovering shows it. */
     public String tooltipTextAt(int row, int col) {
+        flush();
         return tooltipText(row, col);
     }
 }

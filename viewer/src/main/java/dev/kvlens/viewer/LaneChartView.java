@@ -33,10 +33,13 @@ public abstract class LaneChartView extends StyledView {
     protected final SessionViewModel model;
     private ChartViewer viewer;
     private JFreeChart chart;
+    /** Set when a series appears (it needs its lane style) or the theme changed. */
+    private boolean restyle = true;
+    private boolean themeChanged;
 
     protected LaneChartView(SessionViewModel model) {
         this.model = model;
-        model.revisionProperty().addListener((o, a, b) -> refresh());
+        model.revisionProperty().addListener((o, a, b) -> invalidateContent());
         model.sessionProperty().addListener((o, a, b) -> rebuild());
         setPrefSize(800, 450);
     }
@@ -44,10 +47,11 @@ public abstract class LaneChartView extends StyledView {
     /** Creates the chart (called again when a new session starts). */
     protected abstract JFreeChart createChart();
 
-    /** Brings the series up to date with the model. */
+    /** Brings the series up to date with the model (chart notifications are off meanwhile). */
     protected abstract void refresh();
 
     public JFreeChart chart() {
+        flush();
         return chart;
     }
 
@@ -63,12 +67,39 @@ public abstract class LaneChartView extends StyledView {
         } else {
             viewer.setChart(chart);
         }
-        applyStyle();
-        refresh();
+        themeChanged = true;
+        restyle = true;
+        rebuildContent();
+    }
+
+    /**
+     * Brings the series up to date with the chart's notifications off, so the viewer redraws once
+     * (each series change and style call would otherwise redraw the whole chart synchronously).
+     */
+    @Override
+    protected final void rebuildContent() {
+        if (chart == null) {
+            return;
+        }
+        chart.setNotify(false);
+        try {
+            if (themeChanged) {
+                themeChanged = false;
+                applyStyle();
+            }
+            refresh();
+            if (restyle) {
+                restyle = false;
+                refreshLaneStyles();
+            }
+        } finally {
+            chart.setNotify(true);
+        }
     }
 
     @Override
     protected void layoutChildren() {
+        flushIfShowing();
         if (viewer != null) {
             viewer.resizeRelocate(snappedLeftInset(), snappedTopInset(),
                     getWidth() - snappedLeftInset() - snappedRightInset(), getHeight() - snappedTopInset() - snappedBottomInset());
@@ -77,11 +108,14 @@ public abstract class LaneChartView extends StyledView {
 
     @Override
     protected void styleChanged() {
-        applyStyle();
+        // Several CSS properties change together with a theme: style once, in the next layout.
+        themeChanged = true;
+        invalidateContent();
     }
 
     /** The chart as an SVG document of the given size. */
     public String toSvg(int width, int height) {
+        flush();
         SVGGraphics2D g = new SVGGraphics2D(width, height);
         chart.draw(g, new Rectangle(width, height));
         return g.getSVGDocument();
@@ -150,7 +184,7 @@ public abstract class LaneChartView extends StyledView {
                 styleAxis(p.getRangeAxis(i), text, muted, base);
             }
         }
-        refreshLaneStyles();
+        restyle = true;
     }
 
     /** Re-applies lane colours (the reference colour follows the theme's text colour). */
@@ -168,28 +202,39 @@ public abstract class LaneChartView extends StyledView {
         a.setTickLabelFont(base.deriveFont(base.getSize2D() * 0.85f));
     }
 
-    /** Appends the rows of {@code s} (column {@code col}) not yet in {@code series}; restarts it after a rewind. */
+    /**
+     * Appends the rows of {@code s} (column {@code col}) not yet in {@code series}; restarts it after a
+     * rewind. Fires one change event, and only when something changed.
+     */
     protected static void sync(XYSeries series, StepSeries s, int col, double scale) {
         int n = s.size();
         boolean stale = series.getItemCount() > n
                 || (series.getItemCount() > 0 && series.getX(series.getItemCount() - 1).intValue()
                     != s.step(series.getItemCount() - 1));
         if (stale) {
+            series.setNotify(false);
             series.clear();
         }
+        boolean changed = stale;
         for (int i = series.getItemCount(); i < n; i++) {
             double v = s.value(i, col);
             series.add(s.step(i), Double.isNaN(v) ? null : v * scale, false);
+            changed = true;
         }
-        series.fireSeriesChanged();
+        if (stale) {
+            series.setNotify(true);
+        } else if (changed) {
+            series.fireSeriesChanged();
+        }
     }
 
-    /** Lane series by lane index, created on demand in {@code dataset}. */
-    protected static XYSeries seriesFor(XYSeriesCollection dataset, String key) {
+    /** Lane series by lane index, created on demand in {@code dataset} (a new one gets its lane style). */
+    protected XYSeries seriesFor(XYSeriesCollection dataset, String key) {
         int i = dataset.getSeriesIndex(key);
         if (i >= 0) {
             return dataset.getSeries(i);
         }
+        restyle = true;
         XYSeries s = new XYSeries(key, true, true);
         dataset.addSeries(s);
         return s;

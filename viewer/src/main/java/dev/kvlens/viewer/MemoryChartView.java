@@ -30,6 +30,7 @@ public final class MemoryChartView extends LaneChartView {
     }
 
     public XYSeriesCollection dataset() {
+        flush();
         return dataset;
     }
 
@@ -51,9 +52,6 @@ public final class MemoryChartView extends LaneChartView {
 
     @Override
     protected void refresh() {
-        if (chart() == null) {
-            return;
-        }
         LaneState ref = model.lane(0);
         for (LaneState l : model.lanes()) {
             sync(seriesFor(dataset, l.displayName()), l.memory(), LaneState.MEM_TOTAL, 1);
@@ -61,7 +59,6 @@ public final class MemoryChartView extends LaneChartView {
         if (ref != null) {
             sync(seriesFor(dataset, FULL_CACHE), ref.memory(), LaneState.MEM_FULL, 1);
         }
-        refreshLaneStyles();
     }
 
     @Override

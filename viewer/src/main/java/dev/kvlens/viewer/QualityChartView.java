@@ -42,6 +42,7 @@ public final class QualityChartView extends LaneChartView {
 
     /** Datasets per plot, in {@link #METRICS} order (KL, top-1, NLL, mass kept, output error). */
     public List<XYSeriesCollection> datasets() {
+        flush();
         return datasets;
     }
 
@@ -77,16 +78,12 @@ public final class QualityChartView extends LaneChartView {
 
     @Override
     protected void refresh() {
-        if (chart() == null) {
-            return;
-        }
         for (int k = 0; k < METRICS.size(); k++) {
             Metric m = METRICS.get(k);
             for (LaneState l : model.lanes()) {
                 sync(seriesFor(datasets.get(k), l.displayName()), l.quality(), m.column(), m.scale());
             }
         }
-        refreshLaneStyles();
     }
 
     @Override

@@ -144,6 +144,14 @@ public final class SessionViewModel {
         return s;
     }
 
+    /** Whether a head is tracked, without building the {@link #trackedHeads()} set (asked once per frame). */
+    private boolean tracks(int layer, int head) {
+        if (layer == Math.max(0, selection.layer()) && head == Math.max(0, selection.head())) {
+            return true;
+        }
+        return !pinned.isEmpty() && pinned.contains(new HeadRef(layer, head));
+    }
+
     /**
      * Frames of one tracked head by step, oldest first: full resolution where it arrived, else binned.
      * Steps whose frame was coalesced away on the way have no entry. Empty for untracked heads.
@@ -259,7 +267,7 @@ public final class SessionViewModel {
             return;
         }
         l.frame(f);
-        if (!trackedHeads().contains(new HeadRef(f.layer(), f.head()))) {
+        if (!tracks(f.layer(), f.head())) {
             return;
         }
         HistoryKey key = new HistoryKey(f.lane(), f.layer(), f.head());

@@ -10,6 +10,8 @@ import javafx.css.Styleable;
 import javafx.css.StyleableObjectProperty;
 import javafx.css.StyleableProperty;
 import javafx.css.converter.PaintConverter;
+import javafx.beans.value.ChangeListener;
+import javafx.scene.Node;
 import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.paint.Paint;
@@ -51,6 +53,69 @@ public abstract class StyledView extends Region {
 
     /** Called when a CSS-set colour or the font changed: views repaint. */
     protected abstract void styleChanged();
+
+    private boolean stale;
+    private Node hiddenAncestor;
+    private final ChangeListener<Boolean> reshown = (o, was, now) -> {
+        if (now) {
+            unwatchHidden();
+            requestLayout();
+        }
+    };
+
+    /**
+     * Marks the content out of date: it is rebuilt in the next layout pass in which the view shows
+     * (model revisions arrive many times a second; hidden views should not pay for them).
+     */
+    protected final void invalidateContent() {
+        stale = true;
+        requestLayout();
+    }
+
+    /** Rebuilds the content from the model now (subclasses that use {@link #invalidateContent()}). */
+    protected void rebuildContent() {
+    }
+
+    /** Brings out-of-date content up to date now, for readers outside a layout pass (tests, export). */
+    public final void flush() {
+        if (stale) {
+            stale = false;
+            rebuildContent();
+        }
+    }
+
+    /** Called from layoutChildren: rebuilds stale content if the view shows. */
+    protected final void flushIfShowing() {
+        if (stale && showing()) {
+            flush();
+        }
+    }
+
+    /**
+     * Whether no ancestor is hidden (a TabPane keeps unselected tabs in the scene, invisible, and
+     * still lays them out). When one is, a layout is requested for when it shows again.
+     */
+    protected final boolean showing() {
+        for (Node n = this; n != null; n = n.getParent()) {
+            if (!n.isVisible()) {
+                if (hiddenAncestor != n) {
+                    unwatchHidden();
+                    hiddenAncestor = n;
+                    n.visibleProperty().addListener(reshown);
+                }
+                return false;
+            }
+        }
+        unwatchHidden();
+        return true;
+    }
+
+    private void unwatchHidden() {
+        if (hiddenAncestor != null) {
+            hiddenAncestor.visibleProperty().removeListener(reshown);
+            hiddenAncestor = null;
+        }
+    }
 
     @Override
     public String getUserAgentStylesheet() {
