@@ -65,6 +65,18 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
         Parallel.forRange(rows, (start, end) -> dotRows(start, end, x, 0, prepared, out, start));
     }
 
+    @Override
+    public void matvecRows(float[] x, int start, int end, float[] out, int outOffset) {
+        if (start < 0 || end > rows || start > end || x.length < cols || outOffset < 0
+                || outOffset + (end - start) > out.length) {
+            throw new IllegalArgumentException("rows [" + start + ", " + end + ") of " + rows + " x " + cols
+                    + " into out[" + outOffset + "..] of " + out.length + " with x of " + x.length);
+        }
+        if (start < end) {
+            dotRows(start, end, x, 0, prepareInput(x, 0), out, outOffset);
+        }
+    }
+
     /**
      * Row-independent data a format derives from the input once per matvec (such as per-block
      * sums of x, which turn a quant offset into one scalar per block); null when none is needed.

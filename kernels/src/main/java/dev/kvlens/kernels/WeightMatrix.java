@@ -33,6 +33,13 @@ public interface WeightMatrix {
     void matvec(float[] x, float[] out);
 
     /**
+     * {@code out[outOffset + r - start] = row(r) . x} for rows {@code [start, end)}, on the calling
+     * thread only, with exactly the bits {@link #matvec} gives those rows. Lets a caller run
+     * several matrices that read the same input in one parallel range.
+     */
+    void matvecRows(float[] x, int start, int end, float[] out, int outOffset);
+
+    /**
      * Matrix-matrix product for {@code n} input vectors laid out one after another in {@code x}
      * ({@code n * cols} floats): {@code out[t * rows + r] = row(r) . x_t}. Each weight row is read
      * once per tile of tokens, which is what makes prefill faster than {@code n} matvecs.

@@ -124,6 +124,26 @@ class WeightMatrixTest {
         Parallel.setThreads(2);
     }
 
+    /** Any row range computed alone has the bits matvec gives those rows, written from the offset asked. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecRowsHasTheBitsOfMatvec(GgmlType type) {
+        Parallel.setThreads(2);
+        WeightMatrix m = matrix(type, 203, TestMatrices.colsFor(type), 26);
+        float[] x = TestMatrices.gaussian(new Random(27), m.cols(), 1f);
+        float[] whole = new float[m.rows()];
+        m.matvec(x, whole);
+        for (int[] range : new int[][] {{0, 203}, {0, 1}, {5, 6}, {17, 100}, {101, 203}, {50, 50}}) {
+            float[] part = new float[range[1] - range[0] + 3];
+            m.matvecRows(x, range[0], range[1], part, 3);
+            for (int r = range[0]; r < range[1]; r++) {
+                assertEquals(whole[r], part[3 + r - range[0]], 0f, type + " row " + r + " of range " + range[0] + ".." + range[1]);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(x, 0, 204, new float[204], 0));
+        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(x, 10, 20, new float[15], 6));
+    }
+
     /** The same comparison after thousands of calls, so that C2's compiled vector code is what runs. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})

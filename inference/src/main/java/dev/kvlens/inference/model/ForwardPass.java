@@ -113,9 +113,13 @@ public final class ForwardPass {
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights lw = w.layers().get(l);
             rmsnormRows(xb, x, lw.attnNorm(), n, dim);
-            multiply(lw.wq(), xb, n, q);
-            multiply(lw.wk(), xb, n, k);
-            multiply(lw.wv(), xb, n, v);
+            if (n == 1) {
+                matvecTogether(xb, lw.wq(), q, lw.wk(), k, lw.wv(), v);
+            } else {
+                multiply(lw.wq(), xb, n, q);
+                multiply(lw.wk(), xb, n, k);
+                multiply(lw.wv(), xb, n, v);
+            }
             for (int t = 0; t < n; t++) {
                 int position = firstPosition + t;
                 AttentionListener wanted = listener != null && listener.wants(l, position) ? listener : null;
@@ -151,8 +155,12 @@ public final class ForwardPass {
             VectorOps.add(x, 0, o, 0, n * dim);
 
             rmsnormRows(xb, x, lw.ffnNorm(), n, dim);
-            multiply(lw.gate(), xb, n, h1);
-            multiply(lw.up(), xb, n, h2);
+            if (n == 1) {
+                matvecTogether(xb, lw.gate(), h1, lw.up(), h2, null, null);
+            } else {
+                multiply(lw.gate(), xb, n, h1);
+                multiply(lw.up(), xb, n, h2);
+            }
             VectorOps.siluMul(h1, 0, h2, 0, n * c.ffnDim());
             multiply(lw.down(), h1, n, o);
             VectorOps.add(x, 0, o, 0, n * dim);
@@ -223,6 +231,31 @@ public final class ForwardPass {
         for (int t = 0; t < n; t++) {
             VectorOps.rmsnorm(out, t * dim, in, t * dim, weight, dim, c.rmsNormEps());
         }
+    }
+
+    /**
+     * One token through two or three matrices that read the same input ({@code c} may be null), as
+     * one parallel range: each range is a hand-off between threads, and a decode step has about 200
+     * of them. Row for row the bits are those of separate matvecs.
+     */
+    private static void matvecTogether(float[] in, WeightMatrix a, float[] outA, WeightMatrix b, float[] outB,
+                                       WeightMatrix c, float[] outC) {
+        int rowsA = a.rows();
+        int rowsAB = rowsA + b.rows();
+        int total = rowsAB + (c == null ? 0 : c.rows());
+        Parallel.forRange(total, (start, end) -> {
+            if (start < rowsA) {
+                a.matvecRows(in, start, Math.min(end, rowsA), outA, start);
+            }
+            if (start < rowsAB && end > rowsA) {
+                int from = Math.max(start, rowsA) - rowsA;
+                b.matvecRows(in, from, Math.min(end, rowsAB) - rowsA, outB, from);
+            }
+            if (end > rowsAB) {
+                int from = Math.max(start, rowsAB) - rowsAB;
+                c.matvecRows(in, from, end - rowsAB, outC, from);
+            }
+        });
     }
 
     private static void multiply(WeightMatrix m, float[] in, int n, float[] out) {
