@@ -117,7 +117,7 @@ public final class VectorOps {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
             FloatVector g = FloatVector.fromArray(F, gate, gateOff + i);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(Simd.exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(F, up, upOff + i)).intoArray(gate, gateOff + i);
         }
         for (; i < n; i++) {

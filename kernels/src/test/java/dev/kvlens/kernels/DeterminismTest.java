@@ -33,6 +33,8 @@ class DeterminismTest {
 
         float coldDot = VectorOps.dot(a, 0, b, 0, a.length);
         float[] coldSoftmax = softmax(a);
+        float[] coldSilu = a.clone();
+        VectorOps.siluMul(coldSilu, 0, b, 0, coldSilu.length);
         float[] coldMatvec = new float[rows];
         m.matvec(b, coldMatvec);
         // Enough calls for C2 to compile the loops.
@@ -40,6 +42,11 @@ class DeterminismTest {
             assertEquals(Float.floatToIntBits(coldDot), Float.floatToIntBits(VectorOps.dot(a, 0, b, 0, a.length)),
                     "dot product changed at call " + round);
             if (round % 1000 == 0) {
+                float[] gate = a.clone();
+                VectorOps.siluMul(gate, 0, b, 0, gate.length);
+                for (int i = 0; i < gate.length; i++) {
+                    assertEquals(Float.floatToIntBits(coldSilu[i]), Float.floatToIntBits(gate[i]), "silu " + i);
+                }
                 float[] warm = softmax(a);
                 for (int i = 0; i < warm.length; i++) {
                     assertEquals(Float.floatToIntBits(coldSoftmax[i]), Float.floatToIntBits(warm[i]), "softmax " + i);
