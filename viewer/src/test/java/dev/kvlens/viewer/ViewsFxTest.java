@@ -80,6 +80,15 @@ class ViewsFxTest {
         return view;
     }
 
+    /** Runs {@code read} on the FX thread and returns its result. */
+    private static <T> T onFx(java.util.concurrent.Callable<T> read) {
+        try {
+            return WaitForAsyncUtils.asyncFx(read).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("reading the view on the FX thread failed", e);
+        }
+    }
+
     /** Writes a screenshot and checks that it decodes and is not blank. */
     private BufferedImage shoot(Region view, String name, double scale) throws IOException {
         Path file = SHOTS.resolve(name + ".png");
@@ -191,19 +200,21 @@ class ViewsFxTest {
     void tokenStripShadingTooltipAndClick(FxRobot robot) throws IOException {
         TokenStripView view = show(new TokenStripView(model), 1000, 420, null);
         AttentionFrame f = model.lane(1).latestFull(3, 2);
-        assertEquals(f.weights()[0], view.value(0), 1e-6);
-        String tip = view.tooltipText(0);
+        // Read the view on the FX thread: its layout measures text, and JavaFX's shared text layout
+        // is not safe to use from two threads at once.
+        assertEquals(f.weights()[0], onFx(() -> view.value(0)), 1e-6);
+        String tip = onFx(() -> view.tooltipText(0));
         assertTrue(tip.startsWith("position 0 \"Once\""), tip);
         assertTrue(tip.contains("L7"), tip);
         assertTrue(tip.contains("kept by 2/2 KV heads"), tip);
-        assertTrue(view.tooltipText(5).contains("kept by 0/2 KV heads"));
-        robot.clickOn(screen(view, view.chipCenter(7)));
+        assertTrue(onFx(() -> view.tooltipText(5)).contains("kept by 0/2 KV heads"));
+        robot.clickOn(screen(view, onFx(() -> view.chipCenter(7))));
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(7, model.selection().position());
         shoot(view, "token-strip", 1);
         WaitForAsyncUtils.waitForAsyncFx(5000, () -> view.differenceProperty().set(true));
         AttentionFrame full = model.lane(0).latestFull(3, 2);
-        assertEquals(f.weights()[0] - full.weights()[0], view.value(0), 1e-6);
+        assertEquals(f.weights()[0] - full.weights()[0], onFx(() -> view.value(0)), 1e-6);
         shoot(view, "token-strip-difference", 1);
     }
 
