@@ -1,5 +1,6 @@
 package dev.kvlens.app;
 
+import dev.kvlens.inference.model.BundledModels;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -14,8 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * The shipped assets: scenarios and themes travel inside the app's jar (copied from the repository's
- * assets/ folder at build time); models are large and stay on disk, in the folder named by the system
- * property {@code kvlens.assets} (set by the launcher), else ./assets.
+ * assets/ folder at build time); models are large and stay on disk (see {@link BundledModels}).
  */
 public final class Assets {
 
@@ -29,22 +29,9 @@ public final class Assets {
         return Assets.class.getResource(ROOT + relative);
     }
 
-    /** The assets folder on disk (for models). */
-    public static Path folder() {
-        return Path.of(System.getProperty("kvlens.assets", "assets"));
-    }
-
-    /** The bundled models: assets/models/*.gguf on disk, sorted by name; empty until one is trained. */
+    /** The bundled models (assets/models/*.gguf on disk), sorted by name. */
     public static List<Path> bundledModels() {
-        Path models = folder().resolve("models");
-        if (!Files.isDirectory(models)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(models)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".gguf")).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return BundledModels.list();
     }
 
     /** Names of the files in the resource folder {@code relative} ending in {@code suffix}, sorted. */

@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
                 "Runs once to warm up, then --repeat times, and reports the medians."})
 final class BenchCommand extends Subcommand {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128",

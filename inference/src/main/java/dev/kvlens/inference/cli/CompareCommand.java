@@ -46,8 +46,8 @@ final class CompareCommand extends Subcommand {
 
     static final String RECORDING = "session.kvrec";
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",

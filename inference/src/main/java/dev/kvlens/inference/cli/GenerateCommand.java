@@ -22,8 +22,8 @@ final class GenerateCommand extends Subcommand {
 
     static final int MAX_TOKENS_LIMIT = 1 << 24;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT",

@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
         description = "Describe a model: shape, RoPE, tensor formats, parameters, tokenizer, KV-cache bytes per token.")
 final class InspectCommand extends Subcommand {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")

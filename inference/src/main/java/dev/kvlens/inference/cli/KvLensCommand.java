@@ -40,6 +40,7 @@ public final class KvLensCommand implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new KvLensCommand());
         cl.setParameterExceptionHandler(new UsageErrorHandler());
+        cl.setDefaultValueProvider(new BundledModelDefault());
         return cl;
     }
 

@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
                         + "texts and writes the layer map."})
 final class ProfileCommand extends Subcommand {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = "--policy", required = true, paramLabel = "NAME",

@@ -48,8 +48,8 @@ final class RunCommand extends Subcommand {
 
     private static final String BUDGET_FORMS = "entries per KV head (e.g. 64) or a fraction kept (e.g. 0.25 or 25%)";
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = "--policy", required = true, paramLabel = "NAME[:OPT=V,...]",

@@ -1,11 +1,13 @@
 package dev.kvlens.inference.cli;
 
 import dev.kvlens.inference.ModelFileException;
+import dev.kvlens.inference.model.BundledModels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -32,6 +34,7 @@ abstract class Subcommand implements Callable<Integer> {
     @Override
     public final Integer call() {
         try {
+            requireModel();
             return run();
         } catch (ModelFileException | BadArgumentException | ParameterException e) {
             return fail(e, e.getMessage(), EXIT_BAD_INPUT);
@@ -44,6 +47,15 @@ abstract class Subcommand implements Callable<Integer> {
             return fail(e, describe(e.getCause()), EXIT_BAD_INPUT);
         } catch (RuntimeException e) {
             return fail(e, "internal error: " + e, EXIT_INTERNAL_ERROR);
+        }
+    }
+
+    /** A command with {@code --model} needs one: given, or the bundled model (see {@link BundledModelDefault}). */
+    private void requireModel() {
+        OptionSpec model = spec.findOption(BundledModelDefault.MODEL_OPTION);
+        if (model != null && model.getValue() == null) {
+            throw new BadArgumentException("no model: give --model PATH (no model is bundled in "
+                    + BundledModels.folder().toAbsolutePath() + ")");
         }
     }
 

@@ -49,8 +49,8 @@ final class SweepCommand extends Subcommand {
 
     static final String TEXT_TASK = "text";
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file or a Hugging Face model folder.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file or a Hugging Face model folder. Default: the bundled model.")
     Path model;
 
     @Option(names = "--policies", required = true, paramLabel = "LIST",

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
                 "BOS is included when the model adds one; special tokens written in the text are recognised."})
 final class TokenizeCommand extends Subcommand {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A GGUF file (only its header is read) or a Hugging Face folder (its tokenizer.json).")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "A GGUF file (only its header is read) or a Hugging Face folder (its tokenizer.json). Default: the bundled model.")
     Path model;
 
     @Option(names = {"-t", "--text"}, required = true, paramLabel = "TEXT", description = "The text to tokenize.")
