@@ -86,13 +86,15 @@ final class SweepCommand extends Subcommand {
             description = "Seed of the first task instance (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--filler", paramLabel = "N",
-            description = "--task: filler sentences (passkey: filler lines); default 12 (passkey 6).")
-    Integer filler;
+    @Option(names = "--filler", paramLabel = "N|fit",
+            description = "--task: filler sentences (passkey: filler lines); default 12 (passkey 6); 'fit': as many "
+                    + "as the model's context holds with the answer and --max-tokens after the prompt.")
+    String filler;
 
-    @Option(names = "--depth", paramLabel = "D", defaultValue = "0.5",
-            description = "--task needle/passkey: where the fact goes, 0 to 1 (default: ${DEFAULT-VALUE}).")
-    double depth;
+    @Option(names = "--depth", paramLabel = "D|spread", defaultValue = "0.5",
+            description = "--task needle/passkey: where the fact goes, 0 to 1 (default: ${DEFAULT-VALUE}); 'spread': "
+                    + "the samples' depths evenly from 0 to 1.")
+    String depth;
 
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "16",
             description = "--task: greedy tokens after the prompt over which mean_kl is measured "
@@ -151,9 +153,10 @@ final class SweepCommand extends Subcommand {
                 if (text != null) {
                     sweepText(loaded, text, groups, rows, progress);
                 } else {
+                    TaskInstances instances = new TaskInstances(filler, depth, samples, maxTokens, loaded);
                     for (BuiltInTask t : taskList) {
                         for (int s = 0; s < samples; s++) {
-                            TaskPrompt instance = t.generate(seed + s, filler, depth);
+                            TaskPrompt instance = instances.generate(t, seed + s, s);
                             progress.message(t.id + " #" + s);
                             sweepTask(loaded, instance, s, graded, groups, rows, progress);
                         }
