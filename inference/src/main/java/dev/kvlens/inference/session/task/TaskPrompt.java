@@ -10,4 +10,9 @@ package dev.kvlens.inference.session.task;
  * @param depth        where the fact sits in the filler, 0 (start) to 1 (end)
  */
 public record TaskPrompt(String task, String prompt, String answer, int maxNewTokens, double depth) {
+
+    /** The text a correct continuation starts with: the answer, after a space unless the prompt ends with one. */
+    public String completion() {
+        return prompt.isEmpty() || Character.isWhitespace(prompt.charAt(prompt.length() - 1)) ? answer : " " + answer;
+    }
 }

@@ -28,15 +28,18 @@ public final class TaskScorer {
     record Split(int[] prompt, int[] answer) {
     }
 
-    static Split split(Tokenizer tokenizer, String prompt, String answer) {
-        int[] all = tokenizer.encode(prompt + answer, true, false);
+    static Split split(Tokenizer tokenizer, String prompt, String completion) {
+        String text = prompt + completion;
+        int[] all = tokenizer.encode(text, true, false);
+        // Decoding may add a leading space (SentencePiece's dummy prefix): lengths are measured past it.
+        int shift = tokenizer.decode(all).length() - text.length();
         // The longest prefix whose text stays inside the prompt's text: tokens across the boundary go to the answer.
         int k = 1;
-        while (k < all.length && tokenizer.decode(Arrays.copyOf(all, k + 1)).length() <= prompt.length()) {
+        while (k < all.length && tokenizer.decode(Arrays.copyOf(all, k + 1)).length() - shift <= prompt.length()) {
             k++;
         }
         if (k >= all.length) {
-            throw new IllegalArgumentException("the answer '" + answer + "' adds no tokens after the prompt");
+            throw new IllegalArgumentException("the answer '" + completion + "' adds no tokens after the prompt");
         }
         return new Split(Arrays.copyOf(all, k), Arrays.copyOfRange(all, k, all.length));
     }
@@ -44,7 +47,7 @@ public final class TaskScorer {
     /** Scores {@code lanes} (lane 0 first, the full cache) on {@code task}. */
     public static List<LaneScore> score(LoadedModel model, TaskPrompt task, List<LaneConfig> lanes) {
         Tokenizer tokenizer = model.tokenizer();
-        Split split = split(tokenizer, task.prompt(), task.answer());
+        Split split = split(tokenizer, task.prompt(), task.completion());
 
         List<String> outputs = new ArrayList<>();
         SessionSettings free = SessionSettings.freeRunning(split.prompt(), task.maxNewTokens(), SamplingSettings.GREEDY);
