@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Seeded filler text: sentences drawn from a small story vocabulary, with one fact placed at a depth. */
-final class Filler {
+public final class Filler {
 
-    static final List<String> STORY_SENTENCES = List.of(
+    /** Public so that the teaching corpus (inference.train) tells its stories in the probes' own sentences. */
+    public static final List<String> STORY_SENTENCES = List.of(
             "The sun was warm and the sky was blue.",
             "A little bird sang in the big green tree.",
             "The dog ran around the garden and barked.",

@@ -1,0 +1,393 @@
+package dev.kvlens.inference.train;
+
+import dev.kvlens.inference.session.task.Filler;
+import dev.kvlens.inference.session.task.NameRecallTask;
+import dev.kvlens.inference.session.task.NeedleTask;
+import dev.kvlens.inference.session.task.PasskeyTask;
+import dev.kvlens.inference.session.task.TaskPrompt;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * The teaching model's synthetic training text. Most documents retrieve a fact from far back: the
+ * probes the model is measured with (PasskeyTask, NeedleTask, NameRecallTask prompts verbatim, each
+ * followed by its answer as the model should generate it) with fresh keys, words, names and depths,
+ * and variations on them (other labels, several facts, lists, copies, stories). Filler lengths run up
+ * to what fills the recipe's context. {@code document(i)} depends only on (recipe, seed, i).
+ */
+public final class TeachingCorpus {
+
+    /**
+     * Estimated tokens per document are kept this far below the context (minus BOS and EOS), because a
+     * word the vocabulary does not hold whole costs more than one token.
+     */
+    static final double LENGTH_MARGIN = 0.015;
+
+    /** One document with the kind that made it. */
+    public record Document(DocumentKind kind, String text) {
+    }
+
+    private final CorpusRecipe recipe;
+    private final long seed;
+    private final DocumentKind[] kinds;
+    private final double[] cumulative;
+    private final int budget;
+
+    public TeachingCorpus(CorpusRecipe recipe, long seed) {
+        this.recipe = recipe;
+        this.seed = seed;
+        List<DocumentKind> ks = new ArrayList<>();
+        List<Double> cs = new ArrayList<>();
+        double total = recipe.mix().values().stream().mapToDouble(Double::doubleValue).sum();
+        double run = 0;
+        for (Map.Entry<DocumentKind, Double> e : recipe.mix().entrySet()) {
+            if (e.getValue() > 0) {
+                run += e.getValue() / total;
+                ks.add(e.getKey());
+                cs.add(run);
+            }
+        }
+        this.kinds = ks.toArray(DocumentKind[]::new);
+        this.cumulative = cs.stream().mapToDouble(Double::doubleValue).toArray();
+        this.cumulative[cumulative.length - 1] = 1.0;
+        this.budget = budget(recipe.contextTokens());
+    }
+
+    /** Estimated tokens a document may have in a context of {@code contextTokens} (BOS and EOS aside). */
+    static int budget(int contextTokens) {
+        return (int) Math.floor((contextTokens - 2) * (1 - LENGTH_MARGIN));
+    }
+
+    public CorpusRecipe recipe() {
+        return recipe;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** One training document (plain text, no BOS/EOS). */
+    public String document(long index) {
+        return generate(index).text();
+    }
+
+    /** Documents 0 to {@code count - 1}, e.g. the sample a vocabulary is trained on. */
+    public List<String> documents(int count) {
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(document(i));
+        }
+        return out;
+    }
+
+    public Document generate(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("document index must be >= 0, got " + index);
+        }
+        SplittableRandom r = new SplittableRandom(mix64(mix64(seed) + index * 0x9E3779B97F4A7C15L));
+        double u = r.nextDouble();
+        int k = 0;
+        while (k < kinds.length - 1 && u >= cumulative[k]) {
+            k++;
+        }
+        DocumentKind kind = kinds[k];
+        String text = switch (kind) {
+            case PASSKEY -> passkey(r);
+            case NEEDLE -> needle(r);
+            case NAME_RECALL -> nameRecall(r);
+            case HIDDEN_NUMBER -> hiddenNumber(r);
+            case FACT_RECALL -> factRecall(r);
+            case KEY_VALUE -> keyValue(r);
+            case COPY -> copy(r);
+            case STORY -> story(r);
+        };
+        return new Document(kind, text);
+    }
+
+    // ---- the probe formats, verbatim ----
+
+    private String passkey(SplittableRandom r) {
+        long taskSeed = r.nextLong();
+        double depth = r.nextDouble();
+        int target = target(r);
+        IntFunction<String> make = n -> {
+            TaskPrompt p = PasskeyTask.generate(taskSeed, n, depth);
+            return p.prompt() + p.answer() + ".";
+        };
+        return make.apply(largestFitting(make, target));
+    }
+
+    private String needle(SplittableRandom r) {
+        long taskSeed = r.nextLong();
+        double depth = r.nextDouble();
+        int target = target(r);
+        IntFunction<String> make = n -> {
+            TaskPrompt p = NeedleTask.generate(taskSeed, n, depth);
+            return p.prompt() + " " + p.answer() + ".";
+        };
+        return make.apply(largestFitting(make, target));
+    }
+
+    private String nameRecall(SplittableRandom r) {
+        long taskSeed = r.nextLong();
+        int target = target(r);
+        IntFunction<String> make = n -> {
+            TaskPrompt p = NameRecallTask.generate(taskSeed, n);
+            return p.prompt() + " " + p.answer() + ".";
+        };
+        return make.apply(largestFitting(make, target));
+    }
+
+    /** The largest filler count whose text fits {@code target} (0 when none does); texts grow with the count. */
+    private static int largestFitting(IntFunction<String> make, int target) {
+        int base = TokenEstimate.of(make.apply(0));
+        if (base >= target) {
+            return 0;
+        }
+        int unit = Math.max(1, TokenEstimate.of(make.apply(1)) - base);
+        int lo = 0; // fits
+        int hi = 2 * (target - base) / unit + 2; // a guess; widened until it does not fit
+        while (TokenEstimate.of(make.apply(hi)) <= target) {
+            lo = hi;
+            hi *= 2;
+        }
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (TokenEstimate.of(make.apply(mid)) <= target) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    // ---- variations ----
+
+    private static final List<String> NUMBER_LABELS = List.of("pass key", "secret code", "magic number",
+            "lucky number", "door code", "secret number", "special number");
+
+    private String hiddenNumber(SplittableRandom r) {
+        String label = pick(r, NUMBER_LABELS);
+        String number = digits(r, 3 + r.nextInt(4));
+        String fact = "The " + label + " is " + number + "." + (r.nextBoolean() ? " Remember it." : "");
+        String question = "What is the " + label + "? The " + label + " is " + number + ".";
+        return withFiller(r, List.of(fact), question, target(r), false);
+    }
+
+    private static final List<String> COLORS = List.of("red", "blue", "green", "yellow", "pink", "brown", "black",
+            "white", "purple", "orange", "gold", "silver");
+    private static final List<String> LOCKED = List.of("box", "door", "chest", "jar", "gate", "shed", "car", "safe");
+    private static final List<String> THINGS = List.of("ball", "kite", "hat", "cup", "book", "doll", "boat", "drum",
+            "bag", "shoe", "sock", "spoon", "train", "bear", "bike", "flag");
+    private static final List<String> PLACES = List.of("kitchen", "garden", "attic", "basement", "closet", "barn",
+            "bedroom", "yard", "cellar", "garage");
+
+    private String factRecall(SplittableRandom r) {
+        int count = 1 + r.nextInt(4);
+        List<String> facts = new ArrayList<>();
+        List<String> queries = new ArrayList<>();
+        List<String> used = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String color = pick(r, COLORS);
+            if (r.nextInt(3) > 0) {
+                String box = pick(r, LOCKED);
+                if (used.contains(color + " " + box)) {
+                    continue;
+                }
+                used.add(color + " " + box);
+                String key = digits(r, 4);
+                String stated = "The key to the " + color + " " + box + " is " + key + ".";
+                facts.add(stated);
+                queries.add(r.nextBoolean() ? stated
+                        : "What is the key to the " + color + " " + box + "? " + stated);
+            } else {
+                String thing = pick(r, THINGS);
+                if (used.contains(color + " " + thing)) {
+                    continue;
+                }
+                used.add(color + " " + thing);
+                String name = pick(r, NAMES);
+                String place = pick(r, PLACES);
+                facts.add(name + " put the " + color + " " + thing + " in the " + place + ".");
+                queries.add("Where is the " + color + " " + thing + "? The " + color + " " + thing + " is in the "
+                        + place + ".");
+            }
+        }
+        List<String> asked = shuffled(r, queries);
+        asked = asked.subList(0, 1 + r.nextInt(asked.size()));
+        return withFiller(r, facts, String.join(" ", asked), target(r), false);
+    }
+
+    private static final List<String> LIST_WORDS = List.of("apple", "rocket", "purple", "banana", "castle",
+            "pirate", "garden", "dragon", "cookie", "rainbow", "tiger", "pencil", "window", "candle", "forest",
+            "river", "button", "carrot", "turtle", "rabbit", "basket", "pillow", "lemon", "violin", "marble",
+            "jacket", "ladder", "mirror", "anchor", "cherry", "robot", "puppy");
+
+    private String keyValue(SplittableRandom r) {
+        List<String> words = shuffled(r, LIST_WORDS);
+        int items = 3 + r.nextInt(12);
+        StringBuilder list = new StringBuilder("Here is a list of words and their numbers.");
+        List<String> queries = new ArrayList<>();
+        for (int i = 0; i < items; i++) {
+            String number = digits(r, 2 + r.nextInt(4));
+            list.append(' ').append(words.get(i)).append(": ").append(number).append('.');
+            queries.add("What is the number for " + words.get(i) + "? The number for " + words.get(i) + " is "
+                    + number + ".");
+        }
+        List<String> asked = shuffled(r, queries).subList(0, 1 + r.nextInt(Math.min(4, items)));
+        return withFiller(r, List.of(list.toString()), String.join(" ", asked), target(r), true);
+    }
+
+    private String copy(SplittableRandom r) {
+        int target = target(r);
+        if (r.nextBoolean()) {
+            // a sequence of loose words and digits, said twice or three times
+            int length = 4 + r.nextInt(36);
+            List<String> seq = new ArrayList<>(length);
+            for (int i = 0; i < length; i++) {
+                seq.add(switch (r.nextInt(4)) {
+                    case 0 -> pick(r, LIST_WORDS);
+                    case 1 -> pick(r, COLORS);
+                    case 2 -> pick(r, NAMES);
+                    default -> digits(r, 1 + r.nextInt(3));
+                });
+            }
+            String words = String.join(" ", seq);
+            StringBuilder out = new StringBuilder("Copy these words: ").append(words).append('.');
+            int times = 1 + r.nextInt(2);
+            for (int t = 0; t < times; t++) {
+                String again = " Again: " + words + ".";
+                if (TokenEstimate.of(out + again) > target && t > 0) {
+                    break;
+                }
+                out.append(again);
+            }
+            return out.toString();
+        }
+        // a passage of the story, then the same passage again
+        List<String> passage = fillerSentences(r, Math.max(8, (target - 8) / 2));
+        String text = String.join(" ", passage);
+        return "Listen to this story. " + text + " Now I will tell it again. " + text;
+    }
+
+    private String story(SplittableRandom r) {
+        List<String> names = shuffled(r, NAMES);
+        int characters = 2 + r.nextInt(3);
+        List<String> facts = new ArrayList<>();
+        List<String> queries = new ArrayList<>();
+        String hero = names.get(0);
+        boolean girl = GIRLS.contains(hero);
+        facts.add("Once upon a time, there was a little " + (girl ? "girl" : "boy") + " named " + hero + ".");
+        List<String> owned = new ArrayList<>();
+        for (int c = 0; c < characters; c++) {
+            String name = names.get(c);
+            String thing;
+            do {
+                thing = pick(r, COLORS) + " " + pick(r, THINGS);
+            } while (owned.contains(thing));
+            owned.add(thing);
+            String had = name + " had " + article(thing) + " " + thing + ".";
+            facts.add(c == 0 ? had : name + " was " + hero + "'s friend. " + had);
+            queries.add(r.nextBoolean() ? "Who had the " + thing + "? " + name + " had the " + thing + "."
+                    : "What did " + name + " have? " + had);
+        }
+        List<String> ending = shuffled(r, queries).subList(0, 1 + r.nextInt(queries.size()));
+        String end = String.join(" ", ending);
+        if (r.nextInt(3) == 0) {
+            end = "At the end of the day, the little " + (girl ? "girl" : "boy") + " said " + (girl ? "her" : "his")
+                    + " name. " + (girl ? "Her" : "His") + " name was " + hero + ".";
+        }
+        return withFiller(r, facts, end, target(r), true);
+    }
+
+    // ---- helpers ----
+
+    private static final List<String> GIRLS = List.of("Lily", "Mia", "Sue", "Anna", "Zoe", "Lucy", "Emma", "Ella",
+            "Ruby", "Ivy", "Rosa", "Kim");
+    /** NameRecallTask's names first, then others of the same kind. */
+    private static final List<String> NAMES = List.of("Lily", "Tom", "Ben", "Mia", "Sue", "Tim", "Anna", "Sam",
+            "Zoe", "Max", "Jack", "Lucy", "Emma", "Leo", "Ella", "Finn", "Ruby", "Noah", "Ivy", "Jake", "Rosa", "Dan",
+            "Kim", "Ned");
+
+    /** Estimated tokens for this document: the whole budget, or (the rest) uniformly up to it. */
+    private int target(SplittableRandom r) {
+        return r.nextDouble() < recipe.fullContextShare() ? budget : 16 + r.nextInt(Math.max(1, budget - 15));
+    }
+
+    /**
+     * {@code facts} spread through story filler (in order; the first at the start when
+     * {@code factsFirst}), then {@code ending}, to about {@code target} estimated tokens.
+     */
+    private static String withFiller(SplittableRandom r, List<String> facts, String ending, int target,
+                                     boolean factsFirst) {
+        int fixed = TokenEstimate.of(ending);
+        for (String f : facts) {
+            fixed += TokenEstimate.of(" " + f);
+        }
+        List<String> parts = fillerSentences(r, target - fixed - 1);
+        int[] at = new int[facts.size()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = factsFirst && i == 0 ? 0 : r.nextInt(parts.size() + 1);
+        }
+        java.util.Arrays.sort(at);
+        for (int i = at.length - 1; i >= 0; i--) {
+            parts.add(at[i], facts.get(i));
+        }
+        parts.add(ending);
+        return String.join(" ", parts);
+    }
+
+    /** Story sentences (the probes' own) up to {@code words} estimated tokens. */
+    private static List<String> fillerSentences(SplittableRandom r, int words) {
+        List<String> out = new ArrayList<>();
+        int used = 0;
+        while (true) {
+            String s = pick(r, Filler.STORY_SENTENCES);
+            int cost = TokenEstimate.ofFixed(" " + s);
+            if (used + cost > words) {
+                return out;
+            }
+            out.add(s);
+            used += cost;
+        }
+    }
+
+    private static String article(String noun) {
+        return "aeiou".indexOf(noun.charAt(0)) >= 0 ? "an" : "a";
+    }
+
+    private static String digits(SplittableRandom r, int count) {
+        StringBuilder b = new StringBuilder(count);
+        b.append((char) ('1' + r.nextInt(9)));
+        for (int i = 1; i < count; i++) {
+            b.append((char) ('0' + r.nextInt(10)));
+        }
+        return b.toString();
+    }
+
+    private static <T> T pick(SplittableRandom r, List<T> from) {
+        return from.get(r.nextInt(from.size()));
+    }
+
+    private static <T> List<T> shuffled(SplittableRandom r, List<T> from) {
+        List<T> out = new ArrayList<>(from);
+        for (int i = out.size() - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            T t = out.get(i);
+            out.set(i, out.get(j));
+            out.set(j, t);
+        }
+        return out;
+    }
+
+    /** Stafford's mix13 finalizer: nearby seeds and indices give unrelated streams. */
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
