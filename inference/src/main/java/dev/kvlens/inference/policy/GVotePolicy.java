@@ -5,6 +5,7 @@ import dev.kvlens.inference.model.AttentionListener;
 import dev.kvlens.inference.model.HeadAttention;
 import dev.kvlens.inference.model.ModelConfig;
 import dev.kvlens.kernels.VectorOps;
+import dev.kvlens.kernels.linalg.CovarianceAccumulator;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -19,10 +20,13 @@ import java.util.Random;
  * {@code cap=budget}.
  * <p>
  * Reconstruction choices, each an option: hidden state = the layer's pre-attention RMSNorm output;
- * diagonal covariance (population variance); query position {@code next} ({@code n}) or
+ * diagonal covariance (population variance, the default) or the full {@code D x D} population
+ * covariance ({@code covariance=full}, sampled through its Cholesky factor, see
+ * {@link HiddenStateGaussian}); query position {@code next} ({@code n}) or
  * {@code spread} ({@code n .. n+S-1}); the real query votes ({@code real-query}); union = at least
  * {@code votes-required} votes; sinks/window protection off by default (non-paper).
- * Statistics are summed in double: {@code O(L * D)} memory while the prompt runs.
+ * Statistics are summed in double: {@code O(L * D)} memory while the prompt runs, and with
+ * {@code covariance=full} also {@code 8 * L * D^2} bytes off the Java heap (128 MiB per layer at D = 4096).
  */
 public final class GVotePolicy implements KvPolicy {
 
@@ -34,8 +38,10 @@ public final class GVotePolicy implements KvPolicy {
             PolicyOption.number("samples", "8", "S, synthetic queries per layer (paper: S >= 8)"),
             PolicyOption.number("p_nuc", "0.95", "nucleus mass each vote must cover (paper: 0.95)"),
             PolicyOption.number("seed", "0", "seed of the Gaussian samples"),
-            PolicyOption.choice("covariance", "diag", List.of("diag"),
-                    "diagonal covariance (a full covariance is not implemented)"),
+            PolicyOption.choice("covariance", "diag", List.of("diag", "full"),
+                    "diag: independent dimensions (default); full: the D x D covariance, sampled through its Cholesky "
+                            + "factor (ND4J); costs 8 D^2 bytes per layer while the prompt runs (128 MiB at D = 4096) "
+                            + "and O(n D^2) BLAS work"),
             PolicyOption.number("votes-required", "1", "keep an entry with at least this many votes (1 = union)"),
             PolicyOption.choice("real-query", "true", List.of("true", "false"),
                     "the real last prompt query votes too (paper's single-step estimate)"),
@@ -69,11 +75,13 @@ public final class GVotePolicy implements KvPolicy {
     private final int sinks;
     private final int window;
     private final boolean capped;
+    private final boolean fullCovariance;
 
     private int promptLength;
     private double[][] sum;
     private double[][] sumSquares;
     private int[] rowsSeen;
+    private CovarianceAccumulator[] covariances;
     private int[][][] votes;
     private double lastKeepFraction = Double.NaN;
 
@@ -89,6 +97,7 @@ public final class GVotePolicy implements KvPolicy {
         this.sinks = options.integer("sinks");
         this.window = options.integer("window");
         this.capped = options.string("cap").equals("budget");
+        this.fullCovariance = options.string("covariance").equals("full");
         if (samples < 0 || !(nucleus > 0 && nucleus <= 1) || votesRequired < 1 || sinks < 0 || window < 0) {
             throw new IllegalArgumentException("gvote needs samples >= 0, 0 < p_nuc <= 1, votes-required >= 1, "
                     + "sinks >= 0, window >= 0; got samples=" + samples + ", p_nuc=" + nucleus + ", votes-required="
@@ -127,6 +136,13 @@ public final class GVotePolicy implements KvPolicy {
         sumSquares = new double[c.layers()][c.dim()];
         rowsSeen = new int[c.layers()];
         votes = new int[c.layers()][c.kvHeads()][n];
+        closeCovariances();
+        if (fullCovariance && samples > 0) {
+            covariances = new CovarianceAccumulator[c.layers()];
+            for (int l = 0; l < c.layers(); l++) {
+                covariances[l] = new CovarianceAccumulator(c.dim());
+            }
+        }
         return new AttentionListener() {
             @Override
             public boolean wants(int layer, int position) {
@@ -144,6 +160,9 @@ public final class GVotePolicy implements KvPolicy {
                     s2[d] += x * x;
                 }
                 rowsSeen[layer]++;
+                if (covariances != null) {
+                    covariances[layer].add(normed, normedOffset);
+                }
             }
 
             @Override
@@ -195,18 +214,10 @@ public final class GVotePolicy implements KvPolicy {
         long kept = 0;
         long held = 0;
         for (int l = 0; l < c.layers(); l++) {
-            double[] mean = new double[c.dim()];
-            double[] deviation = new double[c.dim()];
-            int rows = Math.max(1, rowsSeen[l]);
-            for (int d = 0; d < c.dim(); d++) {
-                mean[d] = sum[l][d] / rows;
-                deviation[d] = Math.sqrt(Math.max(0, sumSquares[l][d] / rows - mean[d] * mean[d]));
-            }
+            HiddenStateGaussian gaussian = samples == 0 ? null : fit(l, c.dim());
             float[] x = new float[c.dim()];
             for (int s = 0; s < samples; s++) {
-                for (int d = 0; d < c.dim(); d++) {
-                    x[d] = (float) (mean[d] + deviation[d] * random.nextGaussian());
-                }
+                gaussian.sample(random, x);
                 float[] q = projector.project(context.model().weights().layers().get(l), x, spread ? n + s : n);
                 for (int h = 0; h < c.heads(); h++) {
                     int g = h / c.groupSize();
@@ -231,6 +242,34 @@ public final class GVotePolicy implements KvPolicy {
         sum = null;
         sumSquares = null;
         votes = null;
+        closeCovariances();
+    }
+
+    /** Layer {@code l}'s Gaussian: diagonal from the summed moments, or full from its covariance. */
+    private HiddenStateGaussian fit(int l, int dim) {
+        if (covariances != null) {
+            HiddenStateGaussian g = HiddenStateGaussian.full(covariances[l]);
+            covariances[l].close();
+            return g;
+        }
+        double[] mean = new double[dim];
+        double[] deviation = new double[dim];
+        int rows = Math.max(1, rowsSeen[l]);
+        for (int d = 0; d < dim; d++) {
+            mean[d] = sum[l][d] / rows;
+            deviation[d] = Math.sqrt(Math.max(0, sumSquares[l][d] / rows - mean[d] * mean[d]));
+        }
+        return HiddenStateGaussian.diagonal(mean, deviation);
+    }
+
+    /** Frees the off-heap covariance sums (a prefill that ended, or one begun again). */
+    private void closeCovariances() {
+        if (covariances != null) {
+            for (CovarianceAccumulator a : covariances) {
+                a.close();
+            }
+            covariances = null;
+        }
     }
 
     /** Entries with enough votes, plus the optional protected ones, capped if asked; ascending. */
