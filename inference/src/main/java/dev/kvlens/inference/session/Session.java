@@ -62,7 +62,7 @@ public final class Session implements AutoCloseable {
     /** Most lanes a session runs (lane 0 included). */
     public static final int MAX_LANES = 4;
 
-    private sealed interface Command permits Run, Pause, Step, StepBack, Change, Snapshot, Stop {
+    private sealed interface Command permits Run, Pause, Step, StepBack, Change, Snapshot, Keys, Stop {
     }
 
     private record Run(CompletableFuture<Void> done) implements Command {
@@ -81,6 +81,9 @@ public final class Session implements AutoCloseable {
     }
 
     private record Snapshot(int lane, CompletableFuture<LaneSnapshot> done) implements Command {
+    }
+
+    private record Keys(int lane, int layer, int kvHead, CompletableFuture<HeadKeys> done) implements Command {
     }
 
     private record Stop(CompletableFuture<Void> done) implements Command {
@@ -248,6 +251,22 @@ public final class Session implements AutoCloseable {
         return send(new Snapshot(lane, new CompletableFuture<>()));
     }
 
+    /**
+     * A copy of the keys lane {@code lane} holds for ({@code layer}, {@code kvHead}), taken on the worker
+     * between steps (a copy of {@code entries * headDim} floats; no entries before the prompt ran). For
+     * the key spectrum: hand the copy to {@link KeySpectrum#of} on a thread of the caller's.
+     */
+    public CompletableFuture<HeadKeys> headKeys(int lane, int layer, int kvHead) {
+        if (lane < 0 || lane >= lanes.length) {
+            throw new IllegalArgumentException("no lane " + lane + "; lanes 0 to " + (lanes.length - 1));
+        }
+        if (layer < 0 || layer >= config.layers() || kvHead < 0 || kvHead >= config.kvHeads()) {
+            throw new IllegalArgumentException("no layer " + layer + ", KV head " + kvHead + "; the model has "
+                    + config.layers() + " layers of " + config.kvHeads() + " KV heads");
+        }
+        return send(new Keys(lane, layer, kvHead, new CompletableFuture<>()));
+    }
+
     /** Ends the session: a {@code SessionEnded("stopped")} unless it had already ended. */
     public CompletableFuture<Void> stop() {
         return send(new Stop(new CompletableFuture<>()));
@@ -335,6 +354,7 @@ public final class Session implements AutoCloseable {
             case StepBack b -> b.done();
             case Change ch -> ch.done();
             case Snapshot sn -> sn.done();
+            case Keys k -> k.done();
             case Stop st -> st.done();
         };
     }
@@ -411,6 +431,7 @@ public final class Session implements AutoCloseable {
                     ch.done().complete(null);
                 }
                 case Snapshot sn -> sn.done().complete(snapshotOf(lanes[sn.lane()]));
+                case Keys k -> k.done().complete(keysOf(lanes[k.lane()], k.layer(), k.kvHead()));
                 case Stop st -> {
                     if (started && state != State.FINISHED) {
                         end("stopped");
@@ -764,6 +785,22 @@ public final class Session implements AutoCloseable {
         } else {
             publishQuality(l, lanes[0], l.pending);
         }
+    }
+
+    private HeadKeys keysOf(LaneRun l, int layer, int kvHead) {
+        int d = config.headDim();
+        if (l.lane == null) {
+            return new HeadKeys(l.index, -1, layer, kvHead, d, new int[0], new float[0]);
+        }
+        var store = l.lane.cache().head(layer, kvHead);
+        int n = store.size();
+        int[] positions = new int[n];
+        float[] keys = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            positions[i] = store.position(i);
+            store.readKey(i, keys, i * d);
+        }
+        return new HeadKeys(l.index, l.length - 1, layer, kvHead, d, positions, keys);
     }
 
     private LaneSnapshot snapshotOf(LaneRun l) {
