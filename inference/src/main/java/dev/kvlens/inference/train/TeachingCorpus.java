@@ -26,6 +26,22 @@ public final class TeachingCorpus {
      */
     static final double LENGTH_MARGIN = 0.015;
 
+    /** The probes' texts and this corpus's own templates: the words every trained vocabulary holds whole. */
+    private static final TokenEstimate ESTIMATE = new TokenEstimate(templates());
+
+    private static List<String> templates() {
+        List<String> t = new ArrayList<>(Filler.STORY_SENTENCES);
+        t.add(PasskeyTask.generate(0, 1, 0).prompt());
+        t.add(NeedleTask.generate(0, 0, 0).prompt());
+        t.add(NameRecallTask.generate(0, 0).prompt());
+        t.addAll(List.of("What is the number for? The number for is.", "Here is a list of words and their numbers.",
+                "Copy these words: Again:", "Listen to this story. Now I will tell it again.",
+                "Who had the? had the. What did have? had a an.", "was 's friend.", "The key to the is.",
+                "What is the key to the? Where is the? is in the. put the in the.", "Remember it.",
+                "At the end of the day, the little boy said his name. His name was"));
+        return t;
+    }
+
     /** One document with the kind that made it. */
     public record Document(DocumentKind kind, String text) {
     }
@@ -115,7 +131,7 @@ public final class TeachingCorpus {
         int target = target(r);
         IntFunction<String> make = n -> {
             TaskPrompt p = PasskeyTask.generate(taskSeed, n, depth);
-            return p.prompt() + p.answer() + ".";
+            return p.prompt() + p.completion() + ".";
         };
         return make.apply(largestFitting(make, target));
     }
@@ -126,7 +142,7 @@ public final class TeachingCorpus {
         int target = target(r);
         IntFunction<String> make = n -> {
             TaskPrompt p = NeedleTask.generate(taskSeed, n, depth);
-            return p.prompt() + " " + p.answer() + ".";
+            return p.prompt() + p.completion() + ".";
         };
         return make.apply(largestFitting(make, target));
     }
@@ -136,27 +152,27 @@ public final class TeachingCorpus {
         int target = target(r);
         IntFunction<String> make = n -> {
             TaskPrompt p = NameRecallTask.generate(taskSeed, n);
-            return p.prompt() + " " + p.answer() + ".";
+            return p.prompt() + p.completion() + ".";
         };
         return make.apply(largestFitting(make, target));
     }
 
     /** The largest filler count whose text fits {@code target} (0 when none does); texts grow with the count. */
     private static int largestFitting(IntFunction<String> make, int target) {
-        int base = TokenEstimate.of(make.apply(0));
+        int base = ESTIMATE.of(make.apply(0));
         if (base >= target) {
             return 0;
         }
-        int unit = Math.max(1, TokenEstimate.of(make.apply(1)) - base);
+        int unit = Math.max(1, ESTIMATE.of(make.apply(1)) - base);
         int lo = 0; // fits
         int hi = 2 * (target - base) / unit + 2; // a guess; widened until it does not fit
-        while (TokenEstimate.of(make.apply(hi)) <= target) {
+        while (ESTIMATE.of(make.apply(hi)) <= target) {
             lo = hi;
             hi *= 2;
         }
         while (hi - lo > 1) {
             int mid = (lo + hi) >>> 1;
-            if (TokenEstimate.of(make.apply(mid)) <= target) {
+            if (ESTIMATE.of(make.apply(mid)) <= target) {
                 lo = mid;
             } else {
                 hi = mid;
@@ -261,7 +277,7 @@ public final class TeachingCorpus {
             int times = 1 + r.nextInt(2);
             for (int t = 0; t < times; t++) {
                 String again = " Again: " + words + ".";
-                if (TokenEstimate.of(out + again) > target && t > 0) {
+                if (ESTIMATE.of(out + again) > target && t > 0) {
                     break;
                 }
                 out.append(again);
@@ -324,9 +340,9 @@ public final class TeachingCorpus {
      */
     private static String withFiller(SplittableRandom r, List<String> facts, String ending, int target,
                                      boolean factsFirst) {
-        int fixed = TokenEstimate.of(ending);
+        int fixed = ESTIMATE.of(ending);
         for (String f : facts) {
-            fixed += TokenEstimate.of(" " + f);
+            fixed += ESTIMATE.of(" " + f);
         }
         List<String> parts = fillerSentences(r, target - fixed - 1);
         int[] at = new int[facts.size()];
@@ -347,7 +363,7 @@ public final class TeachingCorpus {
         int used = 0;
         while (true) {
             String s = pick(r, Filler.STORY_SENTENCES);
-            int cost = TokenEstimate.ofFixed(" " + s);
+            int cost = ESTIMATE.ofFixed(" " + s);
             if (used + cost > words) {
                 return out;
             }
