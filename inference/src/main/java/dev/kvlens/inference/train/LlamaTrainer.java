@@ -1,0 +1,258 @@
+package dev.kvlens.inference.train;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Trains a Llama model ({@link LlamaGraph}) on the CPU with ND4J SameDiff: seeded initialisation,
+ * Adam(W) with warm-up and cosine decay, global gradient-norm clipping. The optimiser is written out
+ * here (a few in-place array operations per tensor) rather than taken from SameDiff's
+ * {@code fit}: the loss is then the one really computed for the gradients (SameDiff's listeners
+ * read 0 unless forced, STACK.md), and clipping, schedule and weight decay are exactly as documented
+ * in {@link TrainingSettings}. Not thread-safe.
+ */
+public final class LlamaTrainer {
+
+    private static final double ADAM_EPSILON = 1e-8;
+
+    private final ModelShape shape;
+    private final int vocab;
+    private final TrainingSettings settings;
+    private final List<LlamaParameter> parameters;
+    private final Map<String, INDArray> weights = new LinkedHashMap<>();
+    private final Map<String, INDArray> firstMoments = new HashMap<>();
+    private final Map<String, INDArray> secondMoments = new HashMap<>();
+    private final List<String> variableNames = new ArrayList<>();
+    private final Map<String, String> nameOfVariable = new HashMap<>();
+    private LlamaGraph trainingGraph;
+    private int stepsDone;
+
+    /**
+     * A freshly initialised model: matrices and embedding ~ N(0, initStd), the residual output
+     * projections ({@code attn_output}, {@code ffn_down}) ~ N(0, initStd / sqrt(2 layers)), norms 1.
+     * Tensor {@code i} draws from {@code java.util.Random(seed + i)}, so the weights depend only on
+     * (shape, vocabulary size, settings, seed).
+     */
+    public LlamaTrainer(ModelShape shape, int vocab, TrainingSettings settings, long seed) {
+        if (vocab < 2 || vocab > (1 << 20)) {
+            throw new BadRecipeException("vocabulary size must be between 2 and 1048576, got " + vocab);
+        }
+        this.shape = shape;
+        this.vocab = vocab;
+        this.settings = settings;
+        this.parameters = LlamaGraph.parameters(shape, vocab);
+        double residualStd = settings.initStd() / Math.sqrt(2.0 * shape.layers());
+        for (int i = 0; i < parameters.size(); i++) {
+            LlamaParameter p = parameters.get(i);
+            float[] values = new float[Math.toIntExact(p.elements())];
+            if (p.kind() == LlamaParameter.Kind.NORM) {
+                java.util.Arrays.fill(values, 1f);
+            } else {
+                boolean residual = p.name().endsWith("attn_output.weight") || p.name().endsWith("ffn_down.weight");
+                double std = residual ? residualStd : settings.initStd();
+                Random random = new Random(seed + i);
+                for (int j = 0; j < values.length; j++) {
+                    values[j] = (float) (random.nextGaussian() * std);
+                }
+            }
+            INDArray array = Nd4j.create(values, p.trainerShape(), 'c');
+            weights.put(p.name(), array);
+            firstMoments.put(p.name(), Nd4j.zerosLike(array));
+            secondMoments.put(p.name(), Nd4j.zerosLike(array));
+            variableNames.add(p.variableName());
+            nameOfVariable.put(p.variableName(), p.name());
+        }
+    }
+
+    public ModelShape shape() {
+        return shape;
+    }
+
+    public int vocabularySize() {
+        return vocab;
+    }
+
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    public List<LlamaParameter> parameters() {
+        return parameters;
+    }
+
+    public int stepsDone() {
+        return stepsDone;
+    }
+
+    /**
+     * The tensor {@code name} in the engine's layout: row-major {@code rows x cols} as
+     * {@link LlamaParameter} describes it (a matrix is transposed back from the trainer's layout).
+     */
+    public float[] engineRows(String name) {
+        LlamaParameter p = parameter(name);
+        INDArray a = weights.get(name);
+        INDArray rows = p.kind() == LlamaParameter.Kind.MATRIX ? a.transpose() : a;
+        return rows.dup('c').data().asFloat();
+    }
+
+    /** Overwrites tensor {@code name} with engine-layout values (see {@link #engineRows}); for tests. */
+    public void setEngineRows(String name, float[] values) {
+        LlamaParameter p = parameter(name);
+        if (values.length != p.elements()) {
+            throw new IllegalArgumentException(name + " has " + p.elements() + " values, got " + values.length);
+        }
+        INDArray rows = Nd4j.create(values, new long[] {p.rows(), p.cols()}, 'c');
+        INDArray target = weights.get(name);
+        target.assign(p.kind() == LlamaParameter.Kind.MATRIX ? rows.transpose() : rows.reshape(target.shape()));
+    }
+
+    private LlamaParameter parameter(String name) {
+        for (LlamaParameter p : parameters) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("no tensor " + name);
+    }
+
+    /**
+     * The logits after every token of {@code tokens} (fed at positions 0, 1, ...), row-major
+     * {@code tokens.length x vocab}: the same layout as the engine's {@code forward(..., allLogits)}.
+     */
+    public float[] logits(int[] tokens) {
+        if (tokens.length == 0 || tokens.length > shape.context()) {
+            throw new IllegalArgumentException("need 1 to " + shape.context() + " tokens, got " + tokens.length);
+        }
+        LlamaGraph graph = new LlamaGraph(shape, parameters, weights, vocab, 1, tokens.length);
+        int[] dummyTargets = new int[tokens.length];
+        Map<String, INDArray> feed = graph.feed(new int[][] {tokens}, new int[][] {dummyTargets});
+        INDArray logits = graph.sameDiff().output(feed, LlamaGraph.LOGITS).get(LlamaGraph.LOGITS);
+        return logits.dup('c').data().asFloat();
+    }
+
+    /**
+     * One optimiser step on {@code windows} ({@code batch} windows of {@code context + 1} ids);
+     * returns the mean cross-entropy (nats per token) of the weights before the step.
+     */
+    public double step(int[][] windows) {
+        if (trainingGraph == null) {
+            trainingGraph = new LlamaGraph(shape, parameters, weights, vocab, settings.batch(), shape.context());
+        }
+        int[][] inputs = new int[windows.length][];
+        int[][] targets = new int[windows.length][];
+        for (int s = 0; s < windows.length; s++) {
+            int[] w = windows[s];
+            if (w.length != shape.context() + 1) {
+                throw new IllegalArgumentException("window of " + w.length + " ids, expected " + (shape.context() + 1));
+            }
+            for (int id : w) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + vocab + ")");
+                }
+            }
+            inputs[s] = java.util.Arrays.copyOfRange(w, 0, w.length - 1);
+            targets[s] = java.util.Arrays.copyOfRange(w, 1, w.length);
+        }
+        OutAndGrad result = trainingGraph.sameDiff().calculateGradientsAndOutputs(
+                trainingGraph.feed(inputs, targets), List.of(LlamaGraph.LOSS), variableNames);
+        double loss = result.getOutputs().get(LlamaGraph.LOSS).getDouble(0);
+        Map<String, INDArray> gradients = result.getGradients();
+        if (!Double.isFinite(loss)) {
+            throw new IllegalStateException("the loss became " + loss + " at step " + (stepsDone + 1)
+                    + "; lower training.learning_rate");
+        }
+        double clipScale = 1;
+        if (settings.gradientClip() > 0) {
+            double squares = 0;
+            for (String v : variableNames) {
+                double norm = gradients.get(v).norm2Number().doubleValue();
+                squares += norm * norm;
+            }
+            double norm = Math.sqrt(squares);
+            if (norm > settings.gradientClip()) {
+                clipScale = settings.gradientClip() / norm;
+            }
+        }
+        adam(gradients, clipScale, settings.learningRateAt(stepsDone));
+        stepsDone++;
+        return loss;
+    }
+
+    private void adam(Map<String, INDArray> gradients, double clipScale, double lr) {
+        int t = stepsDone + 1;
+        double b1 = settings.beta1();
+        double b2 = settings.beta2();
+        double stepSize = lr / (1 - Math.pow(b1, t));
+        double secondCorrection = Math.sqrt(1 - Math.pow(b2, t));
+        for (LlamaParameter p : parameters) {
+            INDArray g = gradients.get(p.variableName());
+            if (clipScale != 1) {
+                g = g.mul(clipScale);
+            }
+            INDArray w = weights.get(p.name());
+            INDArray m = firstMoments.get(p.name());
+            INDArray v = secondMoments.get(p.name());
+            m.muli(b1).addi(g.mul(1 - b1));
+            v.muli(b2).addi(g.mul(g).muli(1 - b2));
+            if (p.kind() == LlamaParameter.Kind.MATRIX && settings.weightDecay() > 0) {
+                w.muli(1 - lr * settings.weightDecay());
+            }
+            INDArray denominator = Transforms.sqrt(v, true).divi(secondCorrection).addi(ADAM_EPSILON);
+            w.subi(m.div(denominator).muli(stepSize));
+        }
+    }
+
+    /**
+     * Runs the remaining steps on {@code data}, printing a progress line every
+     * {@code settings.logEvery()} steps to {@code progress} (may be null); returns the loss curve.
+     */
+    public List<LossPoint> train(TrainingWindows data, PrintWriter progress) {
+        List<LossPoint> curve = new ArrayList<>();
+        long started = System.nanoTime();
+        int firstStep = stepsDone;
+        double sum = 0;
+        int count = 0;
+        long tokensPerStep = (long) settings.batch() * shape.context();
+        while (stepsDone < settings.steps()) {
+            int[][] batch = new int[settings.batch()][];
+            for (int s = 0; s < batch.length; s++) {
+                batch[s] = data.next();
+            }
+            sum += step(batch);
+            count++;
+            if (stepsDone % settings.logEvery() == 0 || stepsDone == settings.steps()) {
+                LossPoint point = new LossPoint(stepsDone, sum / count);
+                curve.add(point);
+                sum = 0;
+                count = 0;
+                if (progress != null) {
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    int done = stepsDone - firstStep;
+                    double tokensPerSecond = done * tokensPerStep / seconds;
+                    double eta = seconds / done * (settings.steps() - stepsDone);
+                    progress.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  elapsed %s  ETA %s%n",
+                            stepsDone, settings.steps(), point.loss(), settings.learningRateAt(stepsDone - 1),
+                            tokensPerSecond, clock(seconds), clock(eta));
+                    progress.flush();
+                }
+            }
+        }
+        return curve;
+    }
+
+    private static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+}
