@@ -24,7 +24,7 @@ public final class TeachingCorpus {
      * Estimated tokens per document are kept this far below the context (minus BOS and EOS), because a
      * word the vocabulary does not hold whole costs more than one token.
      */
-    static final double LENGTH_MARGIN = 0.015;
+    static final double LENGTH_MARGIN = 0.0;
 
     /** The probes' texts and this corpus's own templates: the words every trained vocabulary holds whole. */
     private static final TokenEstimate ESTIMATE = new TokenEstimate(templates());
@@ -262,7 +262,8 @@ public final class TeachingCorpus {
         int target = target(r);
         if (r.nextBoolean()) {
             // a sequence of loose words and digits, said twice or three times
-            int length = 4 + r.nextInt(36);
+            // an item is at most 4 estimated tokens (" 123", " rainbow") and the list is read twice at least
+            int length = Math.max(2, Math.min(4 + r.nextInt(36), (target - 10) / 8));
             List<String> seq = new ArrayList<>(length);
             for (int i = 0; i < length; i++) {
                 seq.add(switch (r.nextInt(4)) {
@@ -285,7 +286,8 @@ public final class TeachingCorpus {
             return out.toString();
         }
         // a passage of the story, then the same passage again
-        List<String> passage = fillerSentences(r, Math.max(8, (target - 8) / 2));
+        int frame = ESTIMATE.ofFixed("Listen to this story. Now I will tell it again.");
+        List<String> passage = fillerSentences(r, Math.max(10, (target - frame) / 2));
         String text = String.join(" ", passage);
         return "Listen to this story. " + text + " Now I will tell it again. " + text;
     }
