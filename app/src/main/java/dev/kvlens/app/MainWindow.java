@@ -14,6 +14,7 @@ import dev.kvlens.viewer.BudgetMapView;
 import dev.kvlens.viewer.EvictionTimelineView;
 import dev.kvlens.viewer.HeadGridView;
 import dev.kvlens.viewer.HeadView;
+import dev.kvlens.viewer.KeySpectrumView;
 import dev.kvlens.viewer.LaneComparisonView;
 import dev.kvlens.viewer.MemoryChartView;
 import dev.kvlens.viewer.QualityChartView;
@@ -85,6 +86,7 @@ public final class MainWindow {
     private final HeadGridView headGrid;
     private final MemoryChartView memoryChart;
     private final QualityChartView qualityChart;
+    private final KeySpectrumView keySpectrum;
     private final ExplanationPane explanation = new ExplanationPane();
     private final Label status = new Label("Ready");
     private final ProgressBar progress = new ProgressBar();
@@ -117,7 +119,14 @@ public final class MainWindow {
         feeds.chart(ViewKind.MEMORY, memoryChart);
         feeds.chart(ViewKind.QUALITY, qualityChart);
         views.put(ViewKind.HEAD_GRID, headGrid);
-        views.put(ViewKind.HEAD, new HeadView(feeds.model(ViewKind.HEAD)));
+        // The head view with its key spectrum beside it (singular values of the KV head's cached keys).
+        keySpectrum = new KeySpectrumView(feeds.model(ViewKind.HEAD));
+        keySpectrum.setId("key-spectrum-view");
+        SplitPane headArea = new SplitPane(new HeadView(feeds.model(ViewKind.HEAD)), keySpectrum);
+        headArea.setDividerPositions(0.62);
+        views.put(ViewKind.HEAD, headArea);
+        KeySpectrumFeed spectrumFeed = new KeySpectrumFeed(controller, feeds.model(ViewKind.HEAD), keySpectrum,
+                () -> views.current() == ViewKind.HEAD);
         views.put(ViewKind.TIMELINE, new EvictionTimelineView(feeds.model(ViewKind.TIMELINE)));
         views.put(ViewKind.TOKENS, new TokenStripView(feeds.model(ViewKind.TOKENS)));
         views.put(ViewKind.BUDGET, new BudgetMapView(feeds.model(ViewKind.BUDGET)));
@@ -127,7 +136,10 @@ public final class MainWindow {
         views.put(ViewKind.OUTPUT, output);
         views.show(ViewKind.HEAD_GRID);
         // A view shown catches up with the events it missed while hidden.
-        views.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> feeds.catchUp(views.current()));
+        views.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            feeds.catchUp(views.current());
+            spectrumFeed.update();
+        });
         // The lane picked in the table is the lane the views show; the head picked in the grid gets
         // full-resolution frames.
         lanes.table().getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> {
@@ -229,6 +241,11 @@ public final class MainWindow {
 
     public HeadGridView headGrid() {
         return headGrid;
+    }
+
+    /** The key spectrum panel beside the head view. */
+    public KeySpectrumView keySpectrum() {
+        return keySpectrum;
     }
 
     public LoadedModel model() {
