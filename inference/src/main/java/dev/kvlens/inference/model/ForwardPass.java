@@ -4,7 +4,7 @@ import dev.kvlens.inference.cache.KvCache;
 import dev.kvlens.inference.cache.KvHeadStore;
 import dev.kvlens.kernels.Parallel;
 import dev.kvlens.kernels.VectorOps;
-import dev.kvlens.kernels.WeightMatrix;
+import dev.kvlens.kernels.backend.MatrixProducts;
 import java.util.Arrays;
 
 /**
@@ -25,6 +25,8 @@ public final class ForwardPass {
     private final ModelConfig c;
     private final RotaryEmbedding rope;
     private final float attentionScale;
+    /** The model's backend's products, with this pass's own scratch. */
+    private final MatrixProducts products;
 
     private int capacity;
     private float[] x, xb, q, k, v, att, o, h1, h2, logits;
@@ -36,6 +38,7 @@ public final class ForwardPass {
         this.rope = new RotaryEmbedding(c);
         this.attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
         this.scores = new float[c.heads()][16];
+        this.products = model.backend().newProducts();
     }
 
     public LlamaModel model() {
@@ -114,11 +117,11 @@ public final class ForwardPass {
             LayerWeights lw = w.layers().get(l);
             rmsnormRows(xb, x, lw.attnNorm(), n, dim);
             if (n == 1) {
-                matvecTogether(xb, lw.wq(), q, lw.wk(), k, lw.wv(), v);
+                products.matvecs(xb, lw.wq(), q, lw.wk(), k, lw.wv(), v);
             } else {
-                multiply(lw.wq(), xb, n, q);
-                multiply(lw.wk(), xb, n, k);
-                multiply(lw.wv(), xb, n, v);
+                products.matmul(lw.wq(), xb, n, q);
+                products.matmul(lw.wk(), xb, n, k);
+                products.matmul(lw.wv(), xb, n, v);
             }
             for (int t = 0; t < n; t++) {
                 int position = firstPosition + t;
@@ -151,18 +154,18 @@ public final class ForwardPass {
                 }
                 attend(l, t, position, cache, wanted);
             }
-            multiply(lw.wo(), att, n, o);
+            products.matmul(lw.wo(), att, n, o);
             VectorOps.add(x, 0, o, 0, n * dim);
 
             rmsnormRows(xb, x, lw.ffnNorm(), n, dim);
             if (n == 1) {
-                matvecTogether(xb, lw.gate(), h1, lw.up(), h2, null, null);
+                products.matvecs(xb, lw.gate(), h1, lw.up(), h2, null, null);
             } else {
-                multiply(lw.gate(), xb, n, h1);
-                multiply(lw.up(), xb, n, h2);
+                products.matmul(lw.gate(), xb, n, h1);
+                products.matmul(lw.up(), xb, n, h2);
             }
             VectorOps.siluMul(h1, 0, h2, 0, n * c.ffnDim());
-            multiply(lw.down(), h1, n, o);
+            products.matmul(lw.down(), h1, n, o);
             VectorOps.add(x, 0, o, 0, n * dim);
         }
     }
@@ -216,7 +219,7 @@ public final class ForwardPass {
     private void classify(int n, float[] out, int outOffset) {
         ModelWeights w = model.weights();
         rmsnormRows(xb, x, w.outputNorm(), n, c.dim());
-        multiply(w.output(), xb, n, logits);
+        products.matmul(w.output(), xb, n, logits);
         System.arraycopy(logits, 0, out, outOffset, n * c.vocabularySize());
     }
 
@@ -224,45 +227,12 @@ public final class ForwardPass {
         ModelWeights w = model.weights();
         int last = (n - 1) * c.dim();
         VectorOps.rmsnorm(xb, 0, x, last, w.outputNorm(), c.dim(), c.rmsNormEps());
-        w.output().matvec(xb, out);
+        products.matvec(w.output(), xb, out);
     }
 
     private void rmsnormRows(float[] out, float[] in, float[] weight, int n, int dim) {
         for (int t = 0; t < n; t++) {
             VectorOps.rmsnorm(out, t * dim, in, t * dim, weight, dim, c.rmsNormEps());
-        }
-    }
-
-    /**
-     * One token through two or three matrices that read the same input ({@code c} may be null), as
-     * one parallel range: each range is a hand-off between threads, and a decode step has about 200
-     * of them. Row for row the bits are those of separate matvecs.
-     */
-    private static void matvecTogether(float[] in, WeightMatrix a, float[] outA, WeightMatrix b, float[] outB,
-                                       WeightMatrix c, float[] outC) {
-        int rowsA = a.rows();
-        int rowsAB = rowsA + b.rows();
-        int total = rowsAB + (c == null ? 0 : c.rows());
-        Parallel.forRange(total, (start, end) -> {
-            if (start < rowsA) {
-                a.matvecRows(in, start, Math.min(end, rowsA), outA, start);
-            }
-            if (start < rowsAB && end > rowsA) {
-                int from = Math.max(start, rowsA) - rowsA;
-                b.matvecRows(in, from, Math.min(end, rowsAB) - rowsA, outB, from);
-            }
-            if (end > rowsAB) {
-                int from = Math.max(start, rowsAB) - rowsAB;
-                c.matvecRows(in, from, end - rowsAB, outC, from);
-            }
-        });
-    }
-
-    private static void multiply(WeightMatrix m, float[] in, int n, float[] out) {
-        if (n == 1) {
-            m.matvec(in, out);
-        } else {
-            m.matmul(in, n, out);
         }
     }
 }

@@ -2,19 +2,30 @@ package dev.kvlens.inference.model;
 
 import dev.kvlens.inference.cache.FullKvCache;
 import dev.kvlens.inference.cache.KvCache;
+import dev.kvlens.kernels.backend.Backend;
+import dev.kvlens.kernels.backend.VectorApiBackend;
 
 /**
  * A loaded Llama-family model: its hyper-parameters and weights, immutable and shareable between
- * threads. Running it needs a {@link ForwardPass}, which owns the scratch buffers.
+ * threads, and the {@link Backend} its matrix products run on. Running it needs a
+ * {@link ForwardPass}, which owns the scratch buffers.
  */
 public final class LlamaModel {
 
     private final ModelConfig config;
     private final ModelWeights weights;
+    private final Backend backend;
 
+    /** A model on the default backend (the Vector API kernels). */
     public LlamaModel(ModelConfig config, ModelWeights weights) {
+        this(config, weights, new VectorApiBackend());
+    }
+
+    /** A model whose products run on {@code backend}, which must have been opened over {@link ModelWeights#matrices()}. */
+    public LlamaModel(ModelConfig config, ModelWeights weights, Backend backend) {
         this.config = config;
         this.weights = weights;
+        this.backend = backend;
     }
 
     public ModelConfig config() {
@@ -23,6 +34,10 @@ public final class LlamaModel {
 
     public ModelWeights weights() {
         return weights;
+    }
+
+    public Backend backend() {
+        return backend;
     }
 
     /** A cache that keeps every entry: the reference every compressed cache is compared with. */

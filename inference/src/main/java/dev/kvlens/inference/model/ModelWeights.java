@@ -1,6 +1,7 @@
 package dev.kvlens.inference.model;
 
 import dev.kvlens.kernels.WeightMatrix;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,4 +14,17 @@ import java.util.List;
  */
 public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layers, float[] outputNorm,
                            WeightMatrix output) {
+
+    /**
+     * The matrices the forward pass multiplies by, each once: every block's projections and the
+     * classifier. The embedding is only looked up row by row, so it is not among them unless tied.
+     */
+    public List<WeightMatrix> matrices() {
+        List<WeightMatrix> all = new ArrayList<>(layers.size() * 7 + 1);
+        for (LayerWeights l : layers) {
+            all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
+        }
+        all.add(output);
+        return all;
+    }
 }
