@@ -4,7 +4,6 @@ import dev.kvlens.inference.cache.KvCache;
 import dev.kvlens.inference.model.ForwardPass;
 import dev.kvlens.inference.model.LoadedModel;
 import dev.kvlens.inference.model.ModelConfig;
-import dev.kvlens.inference.model.ModelLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,6 +45,9 @@ final class BenchCommand extends Subcommand {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Override
     int run() {
         if (promptTokens < 1) {
@@ -58,7 +60,7 @@ final class BenchCommand extends Subcommand {
             throw new BadArgumentException("--repeat must be between 1 and 1000, got " + repeat);
         }
         int threadCount = threads.apply();
-        try (LoadedModel loaded = ModelLoader.load(model)) {
+        try (LoadedModel loaded = backendOption.load(model)) {
             ModelConfig c = loaded.config();
             if ((long) promptTokens + genTokens > c.contextLength()) {
                 throw new BadArgumentException("--prompt-tokens " + promptTokens + " + --gen-tokens " + genTokens
@@ -85,6 +87,7 @@ final class BenchCommand extends Subcommand {
             }
             BenchReport report = new BenchReport(model.toString(), c.architecture().ggufName(), c.layers(), c.dim(),
                     c.heads(), c.kvHeads(), c.ffnDim(), c.vocabularySize(), loaded.facts().tensorTypes(), threadCount,
+                    loaded.backendDescription(),
                     promptTokens, genTokens, repeat, median(prefill), median(decode), prefill, decode);
             if (json) {
                 out().println(Json.writePretty(report));
@@ -125,6 +128,7 @@ final class BenchCommand extends Subcommand {
                 r.tensorTypes().entrySet().stream().map(e -> e.getKey() + " x" + e.getValue())
                         .collect(Collectors.joining(", ")));
         out.printf(Locale.ROOT, "threads   %d%n", r.threads());
+        out.printf(Locale.ROOT, "backend   %s%n", r.backend());
         out.printf(Locale.ROOT, "prefill   %10.1f tok/s  (%d tokens in one batch, median of %d)%n",
                 r.prefillTokS(), r.promptTokens(), r.repeat());
         out.printf(Locale.ROOT, "decode    %10.1f tok/s  (%d single-token steps after the prompt, median of %d)%n",

@@ -5,13 +5,15 @@ import java.util.Map;
 /**
  * What {@code kvlens bench --json} prints.
  *
+ * @param backend       which backend and device ran the products
  * @param prefillTokS   median prompt tokens per second over the repeats
  * @param decodeTokS    median single-token decode steps per second over the repeats
  * @param prefillRuns   each repeat's prefill speed, in order
  * @param decodeRuns    each repeat's decode speed, in order
  */
 record BenchReport(String model, String architecture, int layers, int dim, int heads, int kvHeads, int ffnDim,
-                   int vocabularySize, Map<String, Integer> tensorTypes, int threads, int promptTokens,
+                   int vocabularySize, Map<String, Integer> tensorTypes, int threads,
+                   String backend, int promptTokens,
                    int genTokens, int repeat, double prefillTokS, double decodeTokS, double[] prefillRuns,
                    double[] decodeRuns) {
 }

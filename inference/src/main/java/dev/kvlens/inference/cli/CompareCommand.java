@@ -1,7 +1,6 @@
 package dev.kvlens.inference.cli;
 
 import dev.kvlens.inference.model.LoadedModel;
-import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.report.ComparisonReport;
 import dev.kvlens.inference.report.ReportFiles;
 import dev.kvlens.inference.report.StderrProgress;
@@ -111,6 +110,9 @@ final class CompareCommand extends Subcommand {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Override
     int run() throws IOException {
         List<LaneConfig> compared = LaneSpecs.parse(lanes);
@@ -127,7 +129,7 @@ final class CompareCommand extends Subcommand {
         OutputFolder.prepare(out);
         threads.apply();
 
-        try (LoadedModel loaded = ModelLoader.load(model)) {
+        try (LoadedModel loaded = backendOption.load(model)) {
             // Task texts are plain text: '<s>' in them would be literal, as the task scorer reads them.
             int[] promptIds = loaded.tokenizer().encode(promptText, true, taskPrompt == null);
             if (promptIds.length == 0) {

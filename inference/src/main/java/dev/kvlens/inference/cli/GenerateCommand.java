@@ -3,7 +3,6 @@ package dev.kvlens.inference.cli;
 import dev.kvlens.inference.generate.GenerationResult;
 import dev.kvlens.inference.generate.Generator;
 import dev.kvlens.inference.model.LoadedModel;
-import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.sampling.Sampler;
 import dev.kvlens.inference.sampling.SamplingSettings;
 import java.io.PrintWriter;
@@ -43,6 +42,9 @@ final class GenerateCommand extends Subcommand {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Override
     int run() {
         if (maxTokens < 0) {
@@ -57,7 +59,7 @@ final class GenerateCommand extends Subcommand {
         long usedSeed = sampling.seedForRun();
         SamplingSettings settings = sampling.settings(usedSeed);
 
-        try (LoadedModel loaded = ModelLoader.load(model)) {
+        try (LoadedModel loaded = backendOption.load(model)) {
             int[] promptIds = loaded.tokenizer().encode(prompt, true, true);
             if (promptIds.length == 0) {
                 throw new BadArgumentException("the prompt is empty and " + model + " adds no BOS token");

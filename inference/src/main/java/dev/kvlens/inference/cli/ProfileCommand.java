@@ -1,7 +1,6 @@
 package dev.kvlens.inference.cli;
 
 import dev.kvlens.inference.model.LoadedModel;
-import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.policy.Budget;
 import dev.kvlens.inference.policy.profiled.ProfileTable;
 import dev.kvlens.inference.policy.profiled.ProfileTables;
@@ -81,6 +80,9 @@ final class ProfileCommand extends Subcommand {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Override
     int run() {
         String id = policy.trim().toLowerCase(Locale.ROOT);
@@ -107,7 +109,7 @@ final class ProfileCommand extends Subcommand {
             throw new BadArgumentException("--budget: " + e.getMessage());
         }
         threads.apply();
-        try (LoadedModel loaded = ModelLoader.load(model)) {
+        try (LoadedModel loaded = backendOption.load(model)) {
             ProfileTable table = Profiler.profile(loaded, id, target,
                     new Profiler.Settings(probes, sentences, seed, answerTokens, topK, importance, shareLayers,
                             shareThreshold, calibrationTexts));

@@ -3,7 +3,6 @@ package dev.kvlens.inference.cli;
 import dev.kvlens.inference.cache.KvCache;
 import dev.kvlens.inference.model.LoadedModel;
 import dev.kvlens.inference.model.ModelConfig;
-import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.policy.Budget;
 import dev.kvlens.inference.policy.FullKvPolicy;
 import dev.kvlens.inference.policy.KvPolicy;
@@ -88,6 +87,9 @@ final class RunCommand extends Subcommand {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     private int compressions;
     private long evictedEntries;
 
@@ -102,7 +104,7 @@ final class RunCommand extends Subcommand {
         long usedSeed = sampling.seedForRun();
         Sampler sampler = Sampler.of(sampling.settings(usedSeed));
 
-        try (LoadedModel loaded = ModelLoader.load(model)) {
+        try (LoadedModel loaded = backendOption.load(model)) {
             Tokenizer tokenizer = loaded.tokenizer();
             int[] promptIds = tokenizer.encode(promptText, true, true);
             if (promptIds.length == 0) {

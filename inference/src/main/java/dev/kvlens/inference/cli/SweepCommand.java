@@ -1,7 +1,6 @@
 package dev.kvlens.inference.cli;
 
 import dev.kvlens.inference.model.LoadedModel;
-import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.policy.Budget;
 import dev.kvlens.inference.report.StderrProgress;
 import dev.kvlens.inference.report.SweepFiles;
@@ -111,6 +110,9 @@ final class SweepCommand extends Subcommand {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     /** One sweep point before it runs: a policy spec at a budget. */
     private record Point(String policy, Budget budget, LaneConfig config) {
     }
@@ -147,7 +149,7 @@ final class SweepCommand extends Subcommand {
             groups.add(points.subList(i, Math.min(points.size(), i + LaneSpecs.MAX_COMPARED)));
         }
         List<SweepRow> rows = new ArrayList<>();
-        try (LoadedModel loaded = ModelLoader.load(model)) {
+        try (LoadedModel loaded = backendOption.load(model)) {
             long units = text != null ? groups.size() : (long) taskList.size() * samples * groups.size();
             try (StderrProgress progress = quiet ? StderrProgress.quiet() : StderrProgress.start("sweep", units, "run")) {
                 if (text != null) {
