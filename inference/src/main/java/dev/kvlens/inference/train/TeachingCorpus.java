@@ -5,6 +5,7 @@ import dev.kvlens.inference.session.task.NameRecallTask;
 import dev.kvlens.inference.session.task.NeedleTask;
 import dev.kvlens.inference.session.task.PasskeyTask;
 import dev.kvlens.inference.session.task.TaskPrompt;
+import dev.kvlens.inference.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +43,51 @@ public final class TeachingCorpus {
         return t;
     }
 
-    /** One document with the kind that made it. */
-    public record Document(DocumentKind kind, String text) {
+    /** Marks an answer inside a document while it is built (private-use characters, removed from the text). */
+    static final char ANSWER_START = '\uE000';
+    static final char ANSWER_END = '\uE001';
+
+    private static String answer(String text) {
+        return ANSWER_START + text + ANSWER_END;
+    }
+
+    /** Characters {@code [start, end)} of a document's text. */
+    public record Span(int start, int end) {
+    }
+
+    /**
+     * One document with the kind that made it and where its answers are: the text a model can only
+     * produce by retrieving something stated earlier (the probe's completion such as " 48213", a queried
+     * number, name or place, the repeated copy of a segment), for weighting the loss on them.
+     */
+    public record Document(DocumentKind kind, String text, List<Span> answers) {
+
+        public Document {
+            answers = List.copyOf(answers);
+        }
+
+        /**
+         * Which of {@code ids} (the encoding of {@link #text}, without BOS) overlap an answer.
+         *
+         * @throws IllegalArgumentException when the ids do not decode to the text
+         */
+        public boolean[] answerTokens(int[] ids, Tokenizer tokenizer) {
+            boolean[] marked = new boolean[ids.length];
+            int at = 0;
+            int span = 0;
+            for (int i = 0; i < ids.length; i++) {
+                int end = at + tokenizer.decode(new int[] {ids[i]}).length();
+                while (span < answers.size() && answers.get(span).end() <= at) {
+                    span++;
+                }
+                marked[i] = span < answers.size() && answers.get(span).start() < end;
+                at = end;
+            }
+            if (at != text.length()) {
+                throw new IllegalArgumentException("the ids decode to " + at + " characters, the text has " + text.length());
+            }
+            return marked;
+        }
     }
 
     private final CorpusRecipe recipe;
@@ -120,7 +164,24 @@ public final class TeachingCorpus {
             case COPY -> copy(r);
             case STORY -> story(r);
         };
-        return new Document(kind, text);
+        return unmark(kind, text);
+    }
+
+    private static Document unmark(DocumentKind kind, String marked) {
+        StringBuilder text = new StringBuilder(marked.length());
+        List<Span> spans = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i < marked.length(); i++) {
+            char c = marked.charAt(i);
+            if (c == ANSWER_START) {
+                start = text.length();
+            } else if (c == ANSWER_END) {
+                spans.add(new Span(start, text.length()));
+            } else {
+                text.append(c);
+            }
+        }
+        return new Document(kind, text.toString(), spans);
     }
 
     // ---- the probe formats, verbatim ----
@@ -131,7 +192,7 @@ public final class TeachingCorpus {
         int target = target(r);
         IntFunction<String> make = n -> {
             TaskPrompt p = PasskeyTask.generate(taskSeed, n, depth);
-            return p.prompt() + p.completion() + ".";
+            return p.prompt() + answer(p.completion()) + ".";
         };
         return make.apply(largestFitting(make, target));
     }
@@ -142,7 +203,7 @@ public final class TeachingCorpus {
         int target = target(r);
         IntFunction<String> make = n -> {
             TaskPrompt p = NeedleTask.generate(taskSeed, n, depth);
-            return p.prompt() + p.completion() + ".";
+            return p.prompt() + answer(p.completion()) + ".";
         };
         return make.apply(largestFitting(make, target));
     }
@@ -152,7 +213,7 @@ public final class TeachingCorpus {
         int target = target(r);
         IntFunction<String> make = n -> {
             TaskPrompt p = NameRecallTask.generate(taskSeed, n);
-            return p.prompt() + p.completion() + ".";
+            return p.prompt() + answer(p.completion()) + ".";
         };
         return make.apply(largestFitting(make, target));
     }
@@ -190,7 +251,7 @@ public final class TeachingCorpus {
         String label = pick(r, NUMBER_LABELS);
         String number = digits(r, 3 + r.nextInt(4));
         String fact = "The " + label + " is " + number + "." + (r.nextBoolean() ? " Remember it." : "");
-        String question = "What is the " + label + "? The " + label + " is " + number + ".";
+        String question = "What is the " + label + "? The " + label + " is" + answer(" " + number) + ".";
         return withFiller(r, List.of(fact), question, target(r), false);
     }
 
@@ -216,10 +277,10 @@ public final class TeachingCorpus {
                 }
                 used.add(color + " " + box);
                 String key = digits(r, 4);
-                String stated = "The key to the " + color + " " + box + " is " + key + ".";
-                facts.add(stated);
-                queries.add(r.nextBoolean() ? stated
-                        : "What is the key to the " + color + " " + box + "? " + stated);
+                facts.add("The key to the " + color + " " + box + " is " + key + ".");
+                String restated = "The key to the " + color + " " + box + " is" + answer(" " + key) + ".";
+                queries.add(r.nextBoolean() ? restated
+                        : "What is the key to the " + color + " " + box + "? " + restated);
             } else {
                 String thing = pick(r, THINGS);
                 if (used.contains(color + " " + thing)) {
@@ -229,8 +290,8 @@ public final class TeachingCorpus {
                 String name = pick(r, NAMES);
                 String place = pick(r, PLACES);
                 facts.add(name + " put the " + color + " " + thing + " in the " + place + ".");
-                queries.add("Where is the " + color + " " + thing + "? The " + color + " " + thing + " is in the "
-                        + place + ".");
+                queries.add("Where is the " + color + " " + thing + "? The " + color + " " + thing + " is in the"
+                        + answer(" " + place) + ".");
             }
         }
         List<String> asked = shuffled(r, queries);
@@ -251,8 +312,8 @@ public final class TeachingCorpus {
         for (int i = 0; i < items; i++) {
             String number = digits(r, 2 + r.nextInt(4));
             list.append(' ').append(words.get(i)).append(": ").append(number).append('.');
-            queries.add("What is the number for " + words.get(i) + "? The number for " + words.get(i) + " is "
-                    + number + ".");
+            queries.add("What is the number for " + words.get(i) + "? The number for " + words.get(i) + " is"
+                    + answer(" " + number) + ".");
         }
         List<String> asked = shuffled(r, queries).subList(0, 1 + r.nextInt(Math.min(4, items)));
         return withFiller(r, List.of(list.toString()), String.join(" ", asked), target(r), true);
@@ -277,7 +338,7 @@ public final class TeachingCorpus {
             StringBuilder out = new StringBuilder("Copy these words: ").append(words).append('.');
             int times = 1 + r.nextInt(2);
             for (int t = 0; t < times; t++) {
-                String again = " Again: " + words + ".";
+                String again = " Again:" + answer(" " + words) + ".";
                 if (ESTIMATE.of(out + again) > target && t > 0) {
                     break;
                 }
@@ -289,7 +350,7 @@ public final class TeachingCorpus {
         int frame = ESTIMATE.ofFixed("Listen to this story. Now I will tell it again.");
         List<String> passage = fillerSentences(r, Math.max(10, (target - frame) / 2));
         String text = String.join(" ", passage);
-        return "Listen to this story. " + text + " Now I will tell it again. " + text;
+        return "Listen to this story. " + text + " Now I will tell it again." + answer(" " + text);
     }
 
     private String story(SplittableRandom r) {
@@ -310,14 +371,14 @@ public final class TeachingCorpus {
             owned.add(thing);
             String had = name + " had " + article(thing) + " " + thing + ".";
             facts.add(c == 0 ? had : name + " was " + hero + "'s friend. " + had);
-            queries.add(r.nextBoolean() ? "Who had the " + thing + "? " + name + " had the " + thing + "."
-                    : "What did " + name + " have? " + had);
+            queries.add(r.nextBoolean() ? "Who had the " + thing + "?" + answer(" " + name) + " had the " + thing + "."
+                    : "What did " + name + " have? " + name + " had" + answer(" " + article(thing) + " " + thing) + ".");
         }
         List<String> ending = shuffled(r, queries).subList(0, 1 + r.nextInt(queries.size()));
         String end = String.join(" ", ending);
         if (r.nextInt(3) == 0) {
             end = "At the end of the day, the little " + (girl ? "girl" : "boy") + " said " + (girl ? "her" : "his")
-                    + " name. " + (girl ? "Her" : "His") + " name was " + hero + ".";
+                    + " name. " + (girl ? "Her" : "His") + " name was" + answer(" " + hero) + ".";
         }
         return withFiller(r, facts, end, target(r), true);
     }

@@ -32,6 +32,10 @@ final class TokenEstimate {
     }
 
     int of(String text) {
+        if (text.indexOf(TeachingCorpus.ANSWER_START) >= 0) {
+            text = text.replace(String.valueOf(TeachingCorpus.ANSWER_START), "")
+                    .replace(String.valueOf(TeachingCorpus.ANSWER_END), "");
+        }
         int n = 0;
         for (String w : SPLITTER.split(text)) {
             n += common.contains(w) ? 1 : Math.max(1, (w.strip().length() + 2) / 3);

@@ -218,6 +218,51 @@ class TeachingCorpusTest {
         }
     }
 
+    @Test
+    void answersAreMarkedAndWereStatedBefore() {
+        Map<DocumentKind, Pattern> probeAnswers = Map.of(
+                DocumentKind.PASSKEY, Pattern.compile("\\d{5}"), // the passkey prompt ends with the space
+                DocumentKind.NEEDLE, Pattern.compile(" (?:" + WORDS + ")"),
+                DocumentKind.NAME_RECALL, Pattern.compile(" (?:" + NAMES + ")"));
+        for (long i = 0; i < 2000; i++) {
+            TeachingCorpus.Document d = CORPUS.generate(i);
+            String t = d.text();
+            assertTrue(!d.answers().isEmpty(), d.toString());
+            int previousEnd = 0;
+            for (TeachingCorpus.Span a : d.answers()) {
+                assertTrue(a.start() >= previousEnd && a.end() > a.start() && a.end() <= t.length(), d.toString());
+                String said = t.substring(a.start(), a.end());
+                assertTrue(t.indexOf(said) < a.start(), "answer '" + said + "' was not stated before: " + t);
+                previousEnd = a.end();
+            }
+            Pattern probe = probeAnswers.get(d.kind());
+            if (probe != null) {
+                assertEquals(1, d.answers().size());
+                TeachingCorpus.Span a = d.answers().getFirst();
+                assertTrue(probe.matcher(t.substring(a.start(), a.end())).matches(), t);
+                assertEquals(t.length() - 1, a.end()); // only the final period follows
+            }
+        }
+    }
+
+    @Test
+    void answerTokensAreTheTokensOfTheAnswerText() {
+        for (long i = 0; i < 300; i++) {
+            TeachingCorpus.Document d = CORPUS.generate(i);
+            int[] ids = tokenizer.encode(d.text(), false, false);
+            boolean[] marked = d.answerTokens(ids, tokenizer);
+            StringBuilder answers = new StringBuilder();
+            for (int k = 0; k < ids.length; k++) {
+                if (marked[k]) {
+                    answers.append(tokenizer.decode(new int[] {ids[k]}));
+                }
+            }
+            String expected = d.answers().stream().map(a -> d.text().substring(a.start(), a.end()))
+                    .collect(Collectors.joining());
+            assertEquals(expected, answers.toString(), d.text());
+        }
+    }
+
     private static int count(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
