@@ -228,6 +228,7 @@ class TeachingCorpusTest {
             TeachingCorpus.Document d = CORPUS.generate(i);
             String t = d.text();
             assertTrue(!d.answers().isEmpty(), d.toString());
+            assertTrue(t.chars().allMatch(c -> c < 128), "not ASCII (answerTokens relies on it): " + t);
             int previousEnd = 0;
             for (TeachingCorpus.Span a : d.answers()) {
                 assertTrue(a.start() >= previousEnd && a.end() > a.start() && a.end() <= t.length(), d.toString());
