@@ -1,12 +1,13 @@
 package dev.kvlens.app;
 
+import dev.kvlens.kernels.backend.BackendChoice;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.prefs.BackingStoreException;
 import java.util.prefs.Preferences;
 
 /**
- * What the window remembers between runs (java.util.prefs): the last model, theme, font scale and the
+ * What the window remembers between runs (java.util.prefs): the last model, theme, font scale, backend and the
  * layout's divider positions. Tests give it their own node so they never touch the user's settings.
  */
 public final class AppSettings {
@@ -16,6 +17,7 @@ public final class AppSettings {
     private static final String FONT_SCALE = "fontScale";
     private static final String SIDE_DIVIDER = "sideDivider";
     private static final String LAST_FOLDER = "lastFolder";
+    private static final String BACKEND = "backend";
 
     private final Preferences node;
 
@@ -77,6 +79,20 @@ public final class AppSettings {
 
     public void sideDivider(double position) {
         node.putDouble(SIDE_DIVIDER, position);
+        flush();
+    }
+
+    /** Where models' matrix products run (cpu unless chosen otherwise). */
+    public BackendChoice backend() {
+        try {
+            return BackendChoice.parse(node.get(BACKEND, BackendChoice.CPU.cliName()));
+        } catch (IllegalArgumentException e) {
+            return BackendChoice.CPU;
+        }
+    }
+
+    public void backend(BackendChoice choice) {
+        node.put(BACKEND, choice.cliName());
         flush();
     }
 

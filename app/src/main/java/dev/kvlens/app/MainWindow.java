@@ -2,6 +2,7 @@ package dev.kvlens.app;
 
 import dev.kvlens.inference.model.LoadedModel;
 import dev.kvlens.kernels.Parallel;
+import dev.kvlens.kernels.backend.BackendChoice;
 import dev.kvlens.inference.model.ModelLoader;
 import dev.kvlens.inference.sampling.SamplingSettings;
 import dev.kvlens.inference.session.LaneConfig;
@@ -89,6 +90,9 @@ public final class MainWindow {
     private final KeySpectrumView keySpectrum;
     private final ExplanationPane explanation = new ExplanationPane();
     private final Label status = new Label("Ready");
+    /** Which backend and device run the loaded model. */
+    private final Label backendStatus = new Label();
+    private BackendMenu backendMenu;
     private final ProgressBar progress = new ProgressBar();
     private final SplitPane split;
     private final Scene scene;
@@ -175,7 +179,9 @@ public final class MainWindow {
         status.setId("status");
         Region grow = new Region();
         HBox.setHgrow(grow, Priority.ALWAYS);
-        HBox statusBar = new HBox(10, status, grow, progress);
+        backendStatus.setId("backend-status");
+        backendStatus.setMinWidth(Region.USE_PREF_SIZE); // the status message gives way, not this
+        HBox statusBar = new HBox(10, status, grow, backendStatus, progress);
         statusBar.getStyleClass().add("status-bar");
         statusBar.setPadding(new Insets(4, 12, 4, 12));
 
@@ -192,7 +198,10 @@ public final class MainWindow {
         stage.setMinWidth(960);
         stage.setMinHeight(600);
         updateTitle();
-        model.addListener((o, a, b) -> updateTitle());
+        model.addListener((o, a, b) -> {
+            updateTitle();
+            backendStatus.setText(b == null ? "" : "Backend: " + b.backendDescription());
+        });
         stage.setOnHidden(e -> {
             settings.sideDivider(split.getDividerPositions()[0]);
             controller.closeCurrent(model.get() == null ? null : model.get().files());
@@ -321,6 +330,8 @@ public final class MainWindow {
         MenuItem smaller = item("Smaller text\tCtrl -", null, this::smallerText);
         MenuItem normal = item("Normal text size\tCtrl 0", null, () -> fontScale(1.0));
         view.getItems().addAll(new SeparatorMenuItem(), darkTheme, presentation, bigger, smaller, normal);
+        backendMenu = new BackendMenu(settings.backend(), this::chooseBackend);
+        view.getItems().addAll(new SeparatorMenuItem(), backendMenu);
 
         MenuItem keys = item("Keyboard", null, () -> {
             Alert a = new Alert(Alert.AlertType.INFORMATION);
@@ -505,11 +516,22 @@ public final class MainWindow {
      * facts shown, its session closed), on failure a dialog says why and nothing else changes.
      */
     public Task<LoadedModel> openModel(Path path) {
+        BackendChoice backend = settings.backend();
         Task<LoadedModel> task = new Task<>() {
             @Override
             protected LoadedModel call() {
                 updateMessage("Loading " + fileName(path) + "…");
-                return ModelLoader.load(path);
+                LoadedModel loaded = ModelLoader.load(path);
+                if (backend == BackendChoice.CPU) {
+                    return loaded;
+                }
+                updateMessage("Starting the " + backend.cliName() + " backend for " + fileName(path) + "…");
+                try {
+                    return loaded.withBackend(backend);
+                } catch (RuntimeException | Error e) {
+                    loaded.close();
+                    throw e;
+                }
             }
         };
         task.setOnSucceeded(e -> {
@@ -535,6 +557,38 @@ public final class MainWindow {
         });
         run(task);
         return task;
+    }
+
+    /**
+     * A backend picked in View > Backend: remembered, and the loaded model reloaded on it (its session
+     * started again when one ran). When the backend cannot start, the model stays as it was.
+     */
+    private void chooseBackend(BackendChoice choice) {
+        BackendChoice before = settings.backend();
+        settings.backend(choice);
+        LoadedModel m = model.get();
+        if (m == null || choice == m.backend().choice()) {
+            return;
+        }
+        boolean hadSession = controller.session() != null;
+        Task<LoadedModel> task = openModel(m.facts().source());
+        // Added handlers run before openModel's own onSucceeded, which installs the model: act after it.
+        task.addEventHandler(javafx.concurrent.WorkerStateEvent.WORKER_STATE_SUCCEEDED, e -> Platform.runLater(() -> {
+            if (hadSession) {
+                startSession();
+            }
+            status.setText("Model reloaded on the " + choice.cliName() + " backend"
+                    + (hadSession ? "; session started again" : ""));
+        }));
+        task.addEventHandler(javafx.concurrent.WorkerStateEvent.WORKER_STATE_FAILED, e -> {
+            settings.backend(before);
+            backendMenu.select(before);
+        });
+    }
+
+    /** The backend chooser in the View menu. */
+    BackendMenu backendMenu() {
+        return backendMenu;
     }
 
     private void run(Task<?> task) {

@@ -1,0 +1,106 @@
+package dev.kvlens.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kvlens.kernels.backend.BackendChoice;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.prefs.Preferences;
+import javafx.scene.control.Label;
+import javafx.stage.Stage;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.testfx.api.FxToolkit;
+import org.testfx.util.WaitForAsyncUtils;
+
+/**
+ * The window says which backend runs the model (status bar), and View > Backend reloads the model on
+ * another one, restarting the session that ran: cpu (default) -> auto (prompts through ND4J's BLAS)
+ * -> cpu, remembered in the settings. Screenshot: {@code backend-auto.png}.
+ */
+class BackendWindowTest {
+
+    private static final Path MODELS = Path.of(System.getProperty("kvlens.models", "../../shared/models"));
+    private static final Path SHOTS = Path.of(System.getProperty("kvlens.screenshots", "target/screenshots"));
+    private static MainWindow window;
+    private static AppSettings settings;
+    private static String node;
+
+    @BeforeAll
+    static void open() throws Exception {
+        Files.createDirectories(SHOTS);
+        System.setProperty("kvlens.noBrowser", "true");
+        node = "/dev/kvlens/app-test-backend-" + ProcessHandle.current().pid();
+        settings = new AppSettings(Preferences.userRoot().node(node));
+        settings.clear();
+        Stage stage = FxToolkit.registerPrimaryStage();
+        FxToolkit.setupFixture(() -> window = KvLensApp.open(stage, settings, MODELS.resolve("stories260K.gguf")));
+        waitFor(30, () -> window.model() != null);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        FxToolkit.setupFixture(() -> window.stage().close());
+        Preferences.userRoot().node(node).removeNode();
+    }
+
+    private static void waitFor(int seconds, Callable<Boolean> condition) throws Exception {
+        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> onFx(condition));
+    }
+
+    private static <T> T onFx(Callable<T> c) throws Exception {
+        return WaitForAsyncUtils.asyncFx(c).get(30, TimeUnit.SECONDS);
+    }
+
+    private static void fx(Runnable r) throws Exception {
+        onFx(() -> {
+            r.run();
+            return null;
+        });
+    }
+
+    private static String backendLabel() throws Exception {
+        return onFx(() -> ((Label) window.scene().lookup("#backend-status")).getText());
+    }
+
+    @Test
+    void theStatusBarNamesTheBackendAndTheMenuSwitchesIt() throws Exception {
+        assertEquals(BackendChoice.CPU, onFx(() -> window.model().backend().choice()));
+        String cpu = backendLabel();
+        assertTrue(cpu.startsWith("Backend: Vector API"), cpu);
+
+        // A session runs; picking auto reloads the model on ND4J's BLAS for prompts and restarts it.
+        fx(() -> {
+            window.prompt().prompt("Once upon a time, there was a little girl named Lily.");
+            window.prompt().newTokens(4);
+            window.startSession();
+        });
+        waitFor(30, () -> window.controller().positionProperty().get() >= 0);
+        var before = onFx(() -> window.controller().session());
+        fx(() -> window.backendMenu().item(BackendChoice.AUTO).fire());
+        waitFor(120, () -> window.model() != null && window.model().backend().choice() == BackendChoice.AUTO
+                && window.controller().session() != null && window.controller().session() != before
+                && window.controller().positionProperty().get() >= 0);
+        String auto = backendLabel();
+        assertEquals("Backend: " + onFx(() -> window.model().backendDescription()), auto);
+        assertTrue(auto.contains("ND4J"), auto);
+        assertEquals(BackendChoice.AUTO, settings.backend());
+        waitFor(30, () -> window.lanes().rows().get(0).bytesProperty().get() > 0);
+        WaitForAsyncUtils.waitForFxEvents();
+        BufferedImage img = onFx(() -> dev.kvlens.viewer.ViewExport.snapshot(window.scene().getRoot(), 1,
+                javafx.scene.paint.Color.BLACK));
+        ImageIO.write(img, "png", SHOTS.resolve("backend-auto.png").toFile());
+
+        // Back to cpu.
+        fx(() -> window.backendMenu().item(BackendChoice.CPU).fire());
+        waitFor(60, () -> window.model() != null && window.model().backend().choice() == BackendChoice.CPU);
+        assertEquals(cpu, backendLabel());
+        assertEquals(BackendChoice.CPU, settings.backend());
+    }
+}
