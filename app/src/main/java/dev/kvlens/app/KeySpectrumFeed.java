@@ -82,6 +82,10 @@ final class KeySpectrumFeed {
             return;
         }
         inFlight = key;
+        if (view.spectrum() == null) {
+            // The first one also starts ND4J (a second or two): say so instead of "run a session".
+            view.setMessage("Computing the key spectrum of layer " + layer + ", KV head " + kvHead + "…");
+        }
         String laneName = ls == null ? "lane " + lane : ls.displayName();
         session.headKeys(lane, layer, kvHead)
                 .thenApplyAsync(KeySpectrum::of, compute)
