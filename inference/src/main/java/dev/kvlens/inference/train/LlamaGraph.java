@@ -74,7 +74,9 @@ final class LlamaGraph {
             // RoPE on adjacent pairs: out = x * cos + swap(x) * sin, where swap(x)[2i] = x[2i+1],
             // swap(x)[2i+1] = x[2i] and sin carries the sign (-sin on even, +sin on odd lanes). The swap
             // is folded into a copy of the weight (a column permutation), far cheaper than on activations.
-            SDVariable q = xn.mmul(wq).mul(cosQ).add(xn.mmul(wq.mmul(swapQ)).mul(sinQ));
+            // The attention scale 1/sqrt(headDim) is applied to the queries here, on [n, dim] rather than
+            // on the [batch, heads, length, length] scores.
+            SDVariable q = xn.mmul(wq).mul(cosQ).add(xn.mmul(wq.mmul(swapQ)).mul(sinQ)).mul(scale);
             SDVariable k = xn.mmul(wk).mul(cosK).add(xn.mmul(wk.mmul(swapK)).mul(sinK));
             SDVariable v = xn.mmul(w.get(b + "attn_v.weight"));
             // Queries as [batch, kvHead, group * length, headDim]: query head h = kvHead * group + j
@@ -83,7 +85,7 @@ final class LlamaGraph {
                     batch, kvHeads, group * length, headDim);
             SDVariable k4 = sd.permute(sd.reshape(k, batch, length, kvHeads, headDim), 0, 2, 1, 3);
             SDVariable v4 = sd.permute(sd.reshape(v, batch, length, kvHeads, headDim), 0, 2, 1, 3);
-            SDVariable scores = sd.mmul(q4, k4, false, true, false).mul(scale).add(mask);
+            SDVariable scores = sd.mmul(q4, k4, false, true, false).add(mask);
             SDVariable probs = sd.nn.softmax(scores, -1);
             SDVariable heads = sd.mmul(probs, v4);
             SDVariable att = sd.reshape(sd.permute(sd.reshape(heads, batch, kvHeads, group, length, headDim), 0, 3, 1, 2, 4),
@@ -101,6 +103,21 @@ final class LlamaGraph {
         SDVariable labels = sd.oneHot(sd.reshape(targets, n), vocab, -1, 1.0, 0.0, DataType.FLOAT);
         SDVariable loss = sd.loss.softmaxCrossEntropy(LOSS, labels, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
         sd.setLossVariables(loss);
+    }
+
+    /**
+     * Builds the backward graph now. ND4J 1.0.0-M2.1 prints one "Added differentiated op" line per op
+     * to System.out while it does so; that would bury a command's output, so System.out is muted for
+     * the duration (this runs once per training graph, before any progress is printed).
+     */
+    void prepareGradients() {
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            sd.createGradFunction();
+        } finally {
+            System.setOut(stdout);
+        }
     }
 
     SameDiff sameDiff() {

@@ -147,6 +147,7 @@ public final class LlamaTrainer {
     public double step(int[][] windows) {
         if (trainingGraph == null) {
             trainingGraph = new LlamaGraph(shape, parameters, weights, vocab, settings.batch(), shape.context());
+            trainingGraph.prepareGradients();
         }
         int[][] inputs = new int[windows.length][];
         int[][] targets = new int[windows.length][];
@@ -217,20 +218,29 @@ public final class LlamaTrainer {
      * {@code settings.logEvery()} steps to {@code progress} (may be null); returns the loss curve.
      */
     public List<LossPoint> train(TrainingWindows data, PrintWriter progress) {
+        return train(data, progress, settings.steps());
+    }
+
+    /**
+     * As {@link #train(TrainingWindows, PrintWriter)}, stopping once {@code untilStep} steps are done
+     * (a trial run keeps the full run's learning-rate schedule).
+     */
+    public List<LossPoint> train(TrainingWindows data, PrintWriter progress, int untilStep) {
+        int last = Math.min(untilStep, settings.steps());
         List<LossPoint> curve = new ArrayList<>();
         long started = System.nanoTime();
         int firstStep = stepsDone;
         double sum = 0;
         int count = 0;
         long tokensPerStep = (long) settings.batch() * shape.context();
-        while (stepsDone < settings.steps()) {
+        while (stepsDone < last) {
             int[][] batch = new int[settings.batch()][];
             for (int s = 0; s < batch.length; s++) {
                 batch[s] = data.next();
             }
             sum += step(batch);
             count++;
-            if (stepsDone % settings.logEvery() == 0 || stepsDone == settings.steps()) {
+            if (stepsDone % settings.logEvery() == 0 || stepsDone == last) {
                 LossPoint point = new LossPoint(stepsDone, sum / count);
                 curve.add(point);
                 sum = 0;
@@ -239,9 +249,9 @@ public final class LlamaTrainer {
                     double seconds = (System.nanoTime() - started) / 1e9;
                     int done = stepsDone - firstStep;
                     double tokensPerSecond = done * tokensPerStep / seconds;
-                    double eta = seconds / done * (settings.steps() - stepsDone);
+                    double eta = seconds / done * (last - stepsDone);
                     progress.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  elapsed %s  ETA %s%n",
-                            stepsDone, settings.steps(), point.loss(), settings.learningRateAt(stepsDone - 1),
+                            stepsDone, last, point.loss(), settings.learningRateAt(stepsDone - 1),
                             tokensPerSecond, clock(seconds), clock(eta));
                     progress.flush();
                 }

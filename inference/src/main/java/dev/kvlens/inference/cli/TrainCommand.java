@@ -1,0 +1,124 @@
+package dev.kvlens.inference.cli;
+
+import dev.kvlens.inference.tokenizer.Tokenizer;
+import dev.kvlens.inference.train.BpeVocabularyTrainer;
+import dev.kvlens.inference.train.LlamaTrainer;
+import dev.kvlens.inference.train.LossPoint;
+import dev.kvlens.inference.train.ModelCard;
+import dev.kvlens.inference.train.PackedWindows;
+import dev.kvlens.inference.train.TeachingCorpus;
+import dev.kvlens.inference.train.TeachingModelExporter;
+import dev.kvlens.inference.train.TrainedVocabulary;
+import dev.kvlens.inference.train.TrainingRecipe;
+import dev.kvlens.kernels.GgmlType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kvlens train}: a recipe in, a GGUF out. The teaching corpus generates documents 0, 1, 2,
+ * ...; a byte-level BPE vocabulary is trained on the first {@code tokenizer.sample_documents}; each
+ * document is encoded as BOS + tokens + EOS and documents are packed into windows of context + 1
+ * tokens, each window starting at a document's start ({@link PackedWindows}); the Llama trains on
+ * {@code batch} windows a step; the result is written with the vocabulary and a model card.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Train a small Llama on the synthetic teaching corpus (ND4J SameDiff, CPU) and write it as GGUF.",
+                "Progress (step, loss, tokens/s, ETA) goes to stderr. OMP_NUM_THREADS=1 is usually fastest."})
+final class TrainCommand extends Subcommand {
+
+    @Option(names = "--recipe", required = true, paramLabel = "FILE",
+            description = "Training recipe (JSON: seed, corpus, tokenizer, model, training, output).")
+    Path recipeFile;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "The GGUF file to write.")
+    Path out;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads for ND4J's operations and BLAS (default: ND4J's, which follows OMP_NUM_THREADS).")
+    Integer threads;
+
+    @Option(names = "--max-steps", paramLabel = "N",
+            description = "Stop after N steps (a trial: the recipe's learning-rate schedule is kept) and write what was trained.")
+    Integer maxSteps;
+
+    @Override
+    int run() {
+        TrainingRecipe recipe = TrainingRecipe.read(recipeFile);
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new BadArgumentException("--out " + out + ": the folder " + parent + " does not exist");
+        }
+        if (threads != null) {
+            if (threads < 1 || threads > 1024) {
+                throw new BadArgumentException("--threads must be between 1 and 1024, got " + threads);
+            }
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            Nd4j.factory().blas().setMaxThreads(threads);
+        }
+        if (maxSteps != null && maxSteps < 1) {
+            throw new BadArgumentException("--max-steps must be at least 1, got " + maxSteps);
+        }
+        long started = System.nanoTime();
+        TeachingCorpus corpus = new TeachingCorpus(recipe.corpus(), recipe.seed());
+        TrainedVocabulary vocabulary = BpeVocabularyTrainer.train(corpus.documents(recipe.tokenizerDocuments()),
+                recipe.vocabSize());
+        Tokenizer tokenizer = vocabulary.tokenizer();
+        err().printf(Locale.ROOT, "tokenizer: %s, trained on %,d documents in %.1f s%n", vocabulary,
+                recipe.tokenizerDocuments(), (System.nanoTime() - started) / 1e9);
+
+        int bos = vocabulary.bos();
+        int eos = vocabulary.eos();
+        PackedWindows windows = new PackedWindows(i -> {
+            int[] body = tokenizer.encode(corpus.document(i), false, false);
+            int[] doc = new int[body.length + 2];
+            doc[0] = bos;
+            System.arraycopy(body, 0, doc, 1, body.length);
+            doc[doc.length - 1] = eos;
+            return doc;
+        }, recipe.model().context(), 0);
+
+        LlamaTrainer trainer = new LlamaTrainer(recipe.model(), vocabulary.size(), recipe.training(), recipe.seed());
+        int steps = maxSteps == null ? recipe.training().steps() : Math.min(maxSteps, recipe.training().steps());
+        long tokensPerStep = (long) recipe.training().batch() * recipe.model().context();
+        err().printf(Locale.ROOT, "model: %d layers, dim %d, %d heads / %d KV, FFN %d, context %d, vocabulary %d,"
+                        + " %,d parameters; %,d steps of %,d tokens%s%n", recipe.model().layers(), recipe.model().dim(),
+                recipe.model().heads(), recipe.model().kvHeads(), recipe.model().ffn(), recipe.model().context(),
+                vocabulary.size(), recipe.model().parameters(vocabulary.size()), steps, tokensPerStep,
+                steps < recipe.training().steps() ? " (trial: the recipe has " + recipe.training().steps() + ")" : "");
+        err().flush();
+        long trainStart = System.nanoTime();
+        List<LossPoint> curve = trainer.train(windows, err(), steps);
+        double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
+
+        double finalLoss = curve.getLast().loss();
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("recipe", recipe.text());
+        facts.put("seed", recipe.seed());
+        facts.put("steps", trainer.stepsDone());
+        facts.put("tokens", trainer.stepsDone() * tokensPerStep);
+        facts.put("documents", windows.nextDocument());
+        facts.put("final_loss", finalLoss);
+        facts.put("loss_curve", curve.stream().map(p -> String.format(Locale.ROOT, "%d:%.4f", p.step(), p.loss()))
+                .collect(Collectors.joining(" ")));
+        facts.put("seconds", Math.round(trainSeconds));
+        String description = String.format(Locale.ROOT, "%s Trained by kvlens train: %,d steps, %,d tokens,"
+                        + " final loss %.3f nats/token.", recipe.description(), trainer.stepsDone(),
+                trainer.stepsDone() * tokensPerStep, finalLoss);
+        GgmlType type = recipe.weightType().equals("f16") ? GgmlType.F16 : GgmlType.F32;
+        long bytes = TeachingModelExporter.export(trainer, vocabulary::writeTo, new ModelCard(recipe.name(), description,
+                facts), type, out);
+        out().printf(Locale.ROOT, "wrote %s: %s, %,d steps, final loss %.4f, %s, trained in %.1f min%n", out,
+                recipe.name(), trainer.stepsDone(), finalLoss, Units.bytes(bytes), trainSeconds / 60);
+        out().flush();
+        return 0;
+    }
+}
