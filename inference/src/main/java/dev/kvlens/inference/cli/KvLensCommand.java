@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         description = "KV Lens: a Llama-family inference engine for looking at attention and the KV cache.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, InspectCommand.class, BenchCommand.class,
                 SynthCommand.class, PoliciesCommand.class, RunCommand.class,
-                ProfileCommand.class, CompareCommand.class, SweepCommand.class, ReplayCommand.class, HeadsCommand.class},
+                ProfileCommand.class, CompareCommand.class, SweepCommand.class, ReplayCommand.class, HeadsCommand.class,
+                TrainCommand.class},
         footer = {"", "Errors in model files or arguments print one line 'kvlens: <message>' and exit with 2.",
                 "Add --debug (or set KVLENS_DEBUG=1) to see the stack trace."})
 public final class KvLensCommand implements Callable<Integer> {
