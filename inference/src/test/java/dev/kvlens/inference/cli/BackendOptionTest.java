@@ -34,7 +34,7 @@ class BackendOptionTest {
     @Test
     void benchReportsTheBackendThatRan() throws Exception {
         for (String[] backend : new String[][] {{"cpu", "Vector API ("}, {"nd4j", "ND4J 1.0.0-M2.1 (CPU, OpenBLAS"},
-                {"auto", "auto: prompts on ND4J 1.0.0-M2.1"}}) {
+                {"auto", "auto: Vector API ("}}) {
             CliResult r = Cli.run("bench", "-m", Cli.STORIES.toString(), "--prompt-tokens", "16", "--gen-tokens", "2",
                     "--repeat", "1", "--json", "--backend", backend[0]);
             assertEquals(0, r.exitCode(), r.err());

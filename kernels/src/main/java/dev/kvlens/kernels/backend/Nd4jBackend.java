@@ -49,7 +49,7 @@ public final class Nd4jBackend implements Backend {
      * @throws BackendUnavailableException when ND4J cannot start or the copies do not fit
      */
     public static Nd4jBackend load(Collection<WeightMatrix> matrices) {
-        Path cache = JavaCppCache.configure();
+        Path cache = prepareNatives();
         int threads = Parallel.threads();
         boolean hostMemory;
         String device;
@@ -90,6 +90,18 @@ public final class Nd4jBackend implements Backend {
             throw new BackendUnavailableException("ND4J could not hold the weights: " + e, e);
         }
         return backend;
+    }
+
+    /**
+     * What must happen before ND4J's first call in this process, whoever makes it (this backend or
+     * other ND4J users such as {@code dev.kvlens.kernels.linalg}): JavaCPP's cache folder (see
+     * {@link JavaCppCache}) and OpenBLAS's kernels (see {@link OpenBlasCore}). Idempotent; touches no
+     * ND4J class. Returns the cache folder.
+     */
+    public static Path prepareNatives() {
+        Path cache = JavaCppCache.configure();
+        OpenBlasCore.configure();
+        return cache;
     }
 
     /** Whether {@code m} was prepared (a product over any other matrix is refused). */

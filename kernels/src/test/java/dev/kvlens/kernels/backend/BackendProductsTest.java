@@ -12,6 +12,7 @@ import dev.kvlens.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,18 +176,37 @@ class BackendProductsTest {
     }
 
     @Test
-    void autoSendsPromptChunksOfPlainFloatWeightsToNd4jAndEverythingElseToTheVectorApi() {
+    void theRuleSendsOnlyPromptChunksOfPlainFloatWeightsAndOnlyToAGpu() {
+        assertTrue(AutoBackend.routesToNd4j(GgmlType.F32, AutoBackend.MIN_GEMM_TOKENS, true));
+        assertTrue(AutoBackend.routesToNd4j(GgmlType.F16, 128, true));
+        assertTrue(AutoBackend.routesToNd4j(GgmlType.BF16, 128, true));
+        assertFalse(AutoBackend.routesToNd4j(GgmlType.F32, 1, true), "decode stays on the Vector API");
+        assertFalse(AutoBackend.routesToNd4j(GgmlType.F32, AutoBackend.MIN_GEMM_TOKENS - 1, true));
+        assertFalse(AutoBackend.routesToNd4j(GgmlType.Q8_0, 128, true), "quantised weights stay on the Vector API");
+        assertFalse(AutoBackend.routesToNd4j(GgmlType.F32, 128, false), "on the CPU the Vector API measured faster");
+    }
+
+    @Test
+    void autoOnTheCpuNeverStartsNd4j() {
+        try (AutoBackend auto = AutoBackend.load(matrices, false)) {
+            assertFalse(auto.onNd4j(matrices.get(0), 128));
+            assertTrue(auto.description().startsWith("auto: Vector API ("), auto.description());
+            assertTrue(auto.newProducts() instanceof VectorApiProducts);
+        }
+    }
+
+    /** The GPU branch, run here on nd4j-native: routed products still agree with the reference. */
+    @Test
+    void autoWithNd4jRoutesPromptChunksAndKeepsResultsRight() {
         WeightMatrix f32 = matrices.get(0);
         WeightMatrix f16 = matrices.get(1);
         WeightMatrix q8 = matrices.get(2);
-        try (AutoBackend auto = AutoBackend.load(List.of(f32, f16, q8))) {
-            assertTrue(auto.onNd4j(f32, AutoBackend.MIN_GEMM_TOKENS));
-            assertTrue(auto.onNd4j(f16, 128));
-            assertFalse(auto.onNd4j(f32, 1), "decode stays on the Vector API");
-            assertFalse(auto.onNd4j(f32, AutoBackend.MIN_GEMM_TOKENS - 1));
-            assertFalse(auto.onNd4j(q8, 128), "quantised weights stay on the Vector API");
+        try (AutoBackend auto = AutoBackend.load(List.of(f32, f16, q8), true)) {
+            assertTrue(auto.onNd4j(f32, 128));
+            assertTrue(auto.onNd4j(f16, AutoBackend.MIN_GEMM_TOKENS));
+            assertFalse(auto.onNd4j(q8, 128));
+            assertFalse(auto.onNd4j(f32, 1));
             assertTrue(auto.description().startsWith("auto: prompts on ND4J"), auto.description());
-            // Routed products still agree with the reference.
             MatrixProducts p = auto.newProducts();
             int n = 9;
             float[] x = gaussian(n * COLS, 40);
@@ -199,15 +219,31 @@ class BackendProductsTest {
                     }
                 }
             }
+            float[] y = new float[ROWS];
+            p.matvec(f32, x, y);
+            for (int r = 0; r < ROWS; r++) {
+                assertRow(f32, r, x, 0, y[r], "auto matvec");
+            }
         }
     }
 
     @Test
-    void autoWithoutPlainFloatWeightsNeverStartsNd4j() {
-        try (AutoBackend auto = AutoBackend.load(List.of(matrices.get(2), matrices.get(3)))) {
+    void autoWithoutPlainFloatWeightsNeverStartsNd4jEvenForAGpu() {
+        try (AutoBackend auto = AutoBackend.load(List.of(matrices.get(2), matrices.get(3)), true)) {
             assertFalse(auto.onNd4j(matrices.get(2), 128));
             assertTrue(auto.description().contains("no F32/F16/BF16 weights"), auto.description());
         }
+    }
+
+    @Test
+    void openBlasKernelsFollowTheCpuFlags() {
+        assertEquals(Optional.of("SkylakeX"),
+                OpenBlasCore.coreFor(" fpu sse2 avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_bf16"));
+        assertEquals(Optional.of("Haswell"), OpenBlasCore.coreFor(" fpu sse2 avx avx2 fma"));
+        assertEquals(Optional.of("Haswell"), OpenBlasCore.coreFor(" avx2 fma avx512f avx512cd"),
+                "Knights Landing has avx512f but not bw/dq/vl");
+        assertEquals(Optional.empty(), OpenBlasCore.coreFor(" fpu sse2 sse4_2 avx"));
+        assertEquals(Optional.empty(), OpenBlasCore.coreFor(""));
     }
 
     @Test
