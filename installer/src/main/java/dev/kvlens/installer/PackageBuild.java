@@ -40,7 +40,8 @@ public final class PackageBuild {
      * $APPDIR is jpackage's token for the image's app/ folder.
      */
     public static final List<String> JAVA_OPTIONS = List.of("--add-modules=jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED,javafx.graphics", "-XX:+UseParallelGC", "-Xss4m",
+            "--enable-native-access=ALL-UNNAMED,javafx.graphics", "--sun-misc-unsafe-memory-access=allow",
+            "-XX:+UseParallelGC", "-Xss4m",
             "-Dkvlens.assets=$APPDIR/" + ASSETS);
 
     private static final String DESCRIPTION = "Explore what a language model attends to and what its KV cache keeps";

@@ -1,11 +1,17 @@
 package dev.kvlens.kernels.linalg;
 
+import dev.kvlens.kernels.backend.Nd4jBackend;
 import org.nd4j.linalg.api.blas.BlasException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The Cholesky factor of a symmetric positive definite matrix through LAPACK {@code potrf} (ND4J), in double. */
 public final class Cholesky {
+
+    static {
+        // ND4J's natives unpack to the app's cache folder, with OpenBLAS kernels for this CPU (as the backend does).
+        Nd4jBackend.prepareNatives();
+    }
 
     private Cholesky() {
     }

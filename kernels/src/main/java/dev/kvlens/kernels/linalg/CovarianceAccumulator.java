@@ -1,5 +1,6 @@
 package dev.kvlens.kernels.linalg;
 
+import dev.kvlens.kernels.backend.Nd4jBackend;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,6 +16,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link #close()}; the row buffer adds {@code 8 * BLOCK * D} bytes.
  */
 public final class CovarianceAccumulator implements AutoCloseable {
+
+    static {
+        // ND4J's natives unpack to the app's cache folder, with OpenBLAS kernels for this CPU (as the backend does).
+        Nd4jBackend.prepareNatives();
+    }
 
     /** Rows per BLAS update. */
     static final int BLOCK = 64;

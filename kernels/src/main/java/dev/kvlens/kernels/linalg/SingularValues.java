@@ -1,5 +1,6 @@
 package dev.kvlens.kernels.linalg;
 
+import dev.kvlens.kernels.backend.Nd4jBackend;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -10,6 +11,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * calculation on every input, so the LAPACK route is the one that works on that release.
  */
 public final class SingularValues {
+
+    static {
+        // ND4J's natives unpack to the app's cache folder, with OpenBLAS kernels for this CPU (as the backend does).
+        Nd4jBackend.prepareNatives();
+    }
 
     private SingularValues() {
     }
