@@ -11,6 +11,7 @@ import dev.kvlens.inference.train.TeachingModelExporter;
 import dev.kvlens.inference.train.TrainedVocabulary;
 import dev.kvlens.inference.train.TrainingRecipe;
 import dev.kvlens.kernels.GgmlType;
+import dev.kvlens.kernels.backend.Nd4jBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -60,6 +61,8 @@ final class TrainCommand extends Subcommand {
         if (threads < 1 || threads > 1024) {
             throw new BadArgumentException("--threads must be between 1 and 1024, got " + threads);
         }
+        // Before ND4J loads: the JavaCPP cache folder and OpenBLAS's kernels for this CPU.
+        Nd4jBackend.prepareNatives();
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);

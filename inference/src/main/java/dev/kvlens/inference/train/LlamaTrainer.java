@@ -1,5 +1,6 @@
 package dev.kvlens.inference.train;
 
+import dev.kvlens.kernels.backend.Nd4jBackend;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class LlamaTrainer {
 
     private static final double ADAM_EPSILON = 1e-8;
+
+    static {
+        // Before ND4J loads: the JavaCPP cache folder and OpenBLAS's kernels for this CPU.
+        Nd4jBackend.prepareNatives();
+    }
 
     private final ModelShape shape;
     private final int vocab;
