@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -20,7 +24,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * here (a few in-place array operations per tensor) rather than taken from SameDiff's
  * {@code fit}: the loss is then the one really computed for the gradients (SameDiff's listeners
  * read 0 unless forced, STACK.md), and clipping, schedule and weight decay are exactly as documented
- * in {@link TrainingSettings}. Not thread-safe.
+ * in {@link TrainingSettings}. Not thread-safe (its steps may use several threads, see {@link #useThreads}).
  */
 public final class LlamaTrainer {
 
@@ -40,7 +44,9 @@ public final class LlamaTrainer {
     private final Map<String, INDArray> secondMoments = new HashMap<>();
     private final List<String> variableNames = new ArrayList<>();
     private final Map<String, String> nameOfVariable = new HashMap<>();
-    private LlamaGraph trainingGraph;
+    private LlamaGraph[] trainingGraphs;
+    private ExecutorService pool;
+    private int workers = 1;
     private int stepsDone;
 
     /**
@@ -78,6 +84,23 @@ public final class LlamaTrainer {
             variableNames.add(p.variableName());
             nameOfVariable.put(p.variableName(), p.name());
         }
+    }
+
+    /**
+     * Splits each batch over {@code n} threads, each with its own graph over {@code batch / n} windows
+     * (ND4J's ops ran no faster with more OpenMP threads, but two graphs on two cores ran 1.8x the
+     * tokens). The gradients are averaged in a fixed order, so the result does not depend on timing;
+     * it equals the one-thread step up to float rounding.
+     */
+    public void useThreads(int n) {
+        if (n < 1 || settings.batch() % n != 0) {
+            throw new BadRecipeException("training.batch " + settings.batch() + " must be a multiple of the "
+                    + n + " threads");
+        }
+        if (trainingGraphs != null && n != workers) {
+            throw new IllegalStateException("threads are fixed once training started");
+        }
+        workers = n;
     }
 
     public ModelShape shape() {
@@ -151,9 +174,20 @@ public final class LlamaTrainer {
      * returns the mean cross-entropy (nats per token) of the weights before the step.
      */
     public double step(int[][] windows) {
-        if (trainingGraph == null) {
-            trainingGraph = new LlamaGraph(shape, parameters, weights, vocab, settings.batch(), shape.context());
-            trainingGraph.prepareGradients();
+        if (trainingGraphs == null) {
+            trainingGraphs = new LlamaGraph[workers];
+            for (int i = 0; i < workers; i++) {
+                trainingGraphs[i] = new LlamaGraph(shape, parameters, weights, vocab, settings.batch() / workers,
+                        shape.context());
+                trainingGraphs[i].prepareGradients();
+            }
+            if (workers > 1) {
+                pool = Executors.newFixedThreadPool(workers, r -> {
+                    Thread t = new Thread(r, "kvlens-train");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
         }
         int[][] inputs = new int[windows.length][];
         int[][] targets = new int[windows.length][];
@@ -170,10 +204,41 @@ public final class LlamaTrainer {
             inputs[s] = java.util.Arrays.copyOfRange(w, 0, w.length - 1);
             targets[s] = java.util.Arrays.copyOfRange(w, 1, w.length);
         }
-        OutAndGrad result = trainingGraph.sameDiff().calculateGradientsAndOutputs(
-                trainingGraph.feed(inputs, targets), List.of(LlamaGraph.LOSS), variableNames);
-        double loss = result.getOutputs().get(LlamaGraph.LOSS).getDouble(0);
-        Map<String, INDArray> gradients = result.getGradients();
+        OutAndGrad[] parts = new OutAndGrad[workers];
+        if (workers == 1) {
+            parts[0] = gradients(0, inputs, targets);
+        } else {
+            List<Future<OutAndGrad>> futures = new ArrayList<>();
+            for (int i = 0; i < workers; i++) {
+                int worker = i;
+                futures.add(pool.submit(() -> gradients(worker, inputs, targets)));
+            }
+            for (int i = 0; i < workers; i++) {
+                try {
+                    parts[i] = futures.get(i).get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("training interrupted", e);
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        // Equal shares of the batch: the batch's mean loss and gradient are the means of the shares'.
+        double loss = 0;
+        for (OutAndGrad part : parts) {
+            loss += part.getOutputs().get(LlamaGraph.LOSS).getDouble(0) / workers;
+        }
+        Map<String, INDArray> gradients = parts[0].getGradients();
+        if (workers > 1) {
+            for (String v : variableNames) {
+                INDArray g = gradients.get(v);
+                for (int i = 1; i < workers; i++) {
+                    g.addi(parts[i].getGradients().get(v));
+                }
+                g.divi(workers);
+            }
+        }
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException("the loss became " + loss + " at step " + (stepsDone + 1)
                     + "; lower training.learning_rate");
@@ -193,6 +258,17 @@ public final class LlamaTrainer {
         adam(gradients, clipScale, settings.learningRateAt(stepsDone));
         stepsDone++;
         return loss;
+    }
+
+    /** Worker {@code i}'s share of the batch: its loss and gradients. */
+    private OutAndGrad gradients(int i, int[][] inputs, int[][] targets) {
+        int share = inputs.length / workers;
+        int from = i * share;
+        LlamaGraph graph = trainingGraphs[i];
+        return graph.sameDiff().calculateGradientsAndOutputs(
+                graph.feed(java.util.Arrays.copyOfRange(inputs, from, from + share),
+                        java.util.Arrays.copyOfRange(targets, from, from + share)),
+                List.of(LlamaGraph.LOSS), variableNames);
     }
 
     private void adam(Map<String, INDArray> gradients, double clipScale, double lr) {

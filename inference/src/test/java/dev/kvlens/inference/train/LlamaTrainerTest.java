@@ -58,6 +58,24 @@ class LlamaTrainerTest {
     }
 
     @Test
+    void twoThreadsEachOnHalfTheBatchTrainAsOne() {
+        TrainingSettings settings = new TrainingSettings(4, 4, 1e-3, 1e-4, 2, 0.9, 0.95, 0.1, 1.0, 0.02, 2);
+        LlamaTrainer one = new LlamaTrainer(SHAPE, VOCAB, settings, 42);
+        LlamaTrainer two = new LlamaTrainer(SHAPE, VOCAB, settings, 42);
+        two.useThreads(2);
+        List<LossPoint> a = one.train(copyTask(9), null);
+        List<LossPoint> b = two.train(copyTask(9), null);
+        assertEquals(a.getLast().loss(), b.getLast().loss(), 1e-4);
+        float[] x = one.engineRows("blk.1.attn_v.weight");
+        float[] y = two.engineRows("blk.1.attn_v.weight");
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(x[i], y[i], 1e-5, "weight " + i);
+        }
+        assertThrows(BadRecipeException.class, () -> new LlamaTrainer(SHAPE, VOCAB, settings, 1).useThreads(3),
+                "a batch of 4 does not split over 3 threads");
+    }
+
+    @Test
     void sameSeedSameWeightsDifferentSeedDifferentWeights() {
         TrainingSettings settings = new TrainingSettings(4, 4, 1e-3, 1e-4, 2, 0.9, 0.95, 0.1, 1.0, 0.02, 2);
         LlamaTrainer a = new LlamaTrainer(SHAPE, VOCAB, settings, 42);
