@@ -1,5 +1,6 @@
 package dev.kvlens.app;
 
+import static dev.kvlens.app.FxThread.waitFor;
 import dev.kvlens.inference.cli.KvLensCommand;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -91,10 +92,6 @@ class HeadGridBenchmark {
                 worst.get() / 1e6, cpuSum.get() / 1e6 / Math.max(1, pulses.get()), worstCpu.get() / 1e6,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         FxToolkit.setupFixture(() -> window.stage().close());
-    }
-
-    private static void waitFor(int seconds, Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> onFx(condition));
     }
 
     private static <T> T onFx(Callable<T> c) throws Exception {

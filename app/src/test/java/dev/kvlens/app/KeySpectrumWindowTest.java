@@ -1,5 +1,8 @@
 package dev.kvlens.app;
 
+import static dev.kvlens.app.FxThread.fx;
+import static dev.kvlens.app.FxThread.onFx;
+import static dev.kvlens.app.FxThread.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +12,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.prefs.Preferences;
 import javafx.stage.Stage;
 import javax.imageio.ImageIO;
@@ -48,21 +49,6 @@ class KeySpectrumWindowTest {
     static void close() throws Exception {
         FxToolkit.setupFixture(() -> window.stage().close());
         Preferences.userRoot().node(node).removeNode();
-    }
-
-    private static void waitFor(int seconds, Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> onFx(condition));
-    }
-
-    private static <T> T onFx(Callable<T> c) throws Exception {
-        return WaitForAsyncUtils.asyncFx(c).get(30, TimeUnit.SECONDS);
-    }
-
-    private static void fx(Runnable r) throws Exception {
-        onFx(() -> {
-            r.run();
-            return null;
-        });
     }
 
     /** The spectrum shown once it is the one asked for (lane, layer, KV head, step). */

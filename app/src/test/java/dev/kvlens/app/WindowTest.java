@@ -1,5 +1,8 @@
 package dev.kvlens.app;
 
+import static dev.kvlens.app.FxThread.fx;
+import static dev.kvlens.app.FxThread.onFx;
+import static dev.kvlens.app.FxThread.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,9 +16,6 @@ import java.io.DataOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.prefs.Preferences;
 import javafx.animation.AnimationTimer;
@@ -78,21 +78,6 @@ class WindowTest {
     void noDialogs() throws Exception {
         closeDialogs();
         WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    private static void waitFor(int seconds, Callable<Boolean> condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> onFx(condition));
-    }
-
-    private static <T> T onFx(Callable<T> c) throws Exception {
-        return WaitForAsyncUtils.asyncFx(c).get(30, TimeUnit.SECONDS);
-    }
-
-    private static void fx(Runnable r) throws Exception {
-        onFx(() -> {
-            r.run();
-            return null;
-        });
     }
 
     private static void screenshot(String name) throws Exception {

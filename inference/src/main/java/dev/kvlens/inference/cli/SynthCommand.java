@@ -5,6 +5,7 @@ import dev.kvlens.inference.gguf.GgufFile;
 import dev.kvlens.inference.gguf.GgufMetadata;
 import dev.kvlens.inference.gguf.GgufValueType;
 import dev.kvlens.inference.gguf.GgufWriter;
+import dev.kvlens.inference.gguf.LlamaHyperparameters;
 import dev.kvlens.inference.tokenizer.Tokenizers;
 import dev.kvlens.kernels.GgmlType;
 import java.nio.file.Path;
@@ -142,23 +143,14 @@ final class SynthCommand extends Subcommand {
     }
 
     private void header(GgufWriter w, SynthShape s, GgmlType weightType) {
-        w.putString("general.architecture", "llama");
+        new LlamaHyperparameters(s.vocab(), s.context(), s.dim(), s.layers(), s.ffn(), s.heads(), s.kvHeads(),
+                s.headDim(), 1e-5f, 10000f).writeTo(w);
         w.putString("general.name", String.format(Locale.ROOT, "kvlens-synth-%dL-%dd-%s-seed%d", s.layers(), s.dim(),
                 weightType.name().toLowerCase(Locale.ROOT), seed));
         w.putUint32("general.file_type", fileType(weightType));
         if (weightType != GgmlType.F32 && weightType != GgmlType.F16 && weightType != GgmlType.BF16) {
             w.putUint32("general.quantization_version", 2);
         }
-        w.putUint32("llama.vocab_size", s.vocab());
-        w.putUint32("llama.context_length", s.context());
-        w.putUint32("llama.embedding_length", s.dim());
-        w.putUint32("llama.block_count", s.layers());
-        w.putUint32("llama.feed_forward_length", s.ffn());
-        w.putUint32("llama.rope.dimension_count", s.headDim());
-        w.putUint32("llama.attention.head_count", s.heads());
-        w.putUint32("llama.attention.head_count_kv", s.kvHeads());
-        w.putFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-        w.putFloat32("llama.rope.freq_base", 10000f);
     }
 
     /** llama.cpp's {@code enum llama_ftype} for a model whose 2-D weights are all {@code type}. */

@@ -1,6 +1,7 @@
 package dev.kvlens.inference.train;
 
 import dev.kvlens.inference.gguf.GgufWriter;
+import dev.kvlens.inference.gguf.LlamaHyperparameters;
 import dev.kvlens.kernels.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -33,20 +34,11 @@ public final class TeachingModelExporter {
         }
         ModelShape s = trainer.shape();
         GgufWriter w = new GgufWriter();
-        w.putString("general.architecture", "llama");
+        new LlamaHyperparameters(trainer.vocabularySize(), s.context(), s.dim(), s.layers(), s.ffn(), s.heads(),
+                s.kvHeads(), s.headDim(), s.normEps(), s.ropeTheta()).writeTo(w);
         w.putString("general.name", card.name());
         w.putString("general.description", card.description());
         w.putUint32("general.file_type", type == GgmlType.F32 ? 0 : 1);
-        w.putUint32("llama.vocab_size", trainer.vocabularySize());
-        w.putUint32("llama.context_length", s.context());
-        w.putUint32("llama.embedding_length", s.dim());
-        w.putUint32("llama.block_count", s.layers());
-        w.putUint32("llama.feed_forward_length", s.ffn());
-        w.putUint32("llama.rope.dimension_count", s.headDim());
-        w.putUint32("llama.attention.head_count", s.heads());
-        w.putUint32("llama.attention.head_count_kv", s.kvHeads());
-        w.putFloat32("llama.attention.layer_norm_rms_epsilon", s.normEps());
-        w.putFloat32("llama.rope.freq_base", s.ropeTheta());
         for (Map.Entry<String, Object> fact : card.facts().entrySet()) {
             String key = "kvlens.training." + fact.getKey();
             switch (fact.getValue()) {
