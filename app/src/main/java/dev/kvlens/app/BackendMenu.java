@@ -56,7 +56,7 @@ final class BackendMenu extends Menu {
         return switch (c) {
             case CPU -> "cpu: Vector API kernels";
             case ND4J -> "nd4j: ND4J (BLAS; weights copied to F32)";
-            case AUTO -> "auto: prompts through BLAS, decoding on the Vector API";
+            case AUTO -> "auto: prompts through ND4J on a GPU, else the Vector API";
         };
     }
 }

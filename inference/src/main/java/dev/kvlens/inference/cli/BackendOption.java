@@ -14,8 +14,8 @@ final class BackendOption {
 
     @Option(names = "--backend", paramLabel = "cpu|nd4j|auto", defaultValue = "cpu", converter = Parse.class,
             description = {"Where matrix products run: cpu (the Vector API kernels), nd4j (ND4J's BLAS, weights"
-                    + " copied to F32 at load) or auto (prompts through BLAS when the weights are F32/F16/BF16,"
-                    + " decoding on the Vector API). Default: ${DEFAULT-VALUE}."})
+                    + " copied to F32 at load) or auto (prompts of F32/F16/BF16 weights through ND4J on a GPU,"
+                    + " everything else on the Vector API, which matched OpenBLAS on the CPU). Default: ${DEFAULT-VALUE}."})
     BackendChoice choice;
 
     /** Checked while parsing, so a wrong name is reported before anything else is looked at. */

@@ -92,24 +92,33 @@ public record CorpusRecipe(int contextTokens, double fullContextShare, Map<Docum
                 ? numberField(n.get("full_context_share"), "corpus.full_context_share") : d.fullContextShare();
         Map<DocumentKind, Double> mix = d.mix();
         if (n.has("mix")) {
-            JsonNode m = n.get("mix");
-            if (!m.isObject()) {
-                throw new IllegalArgumentException("corpus.mix must be an object of weights, got " + m.getNodeType());
-            }
-            EnumMap<DocumentKind, Double> read = new EnumMap<>(DocumentKind.class);
-            for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                DocumentKind kind;
-                try {
-                    kind = DocumentKind.byKey(e.getKey());
-                } catch (IllegalArgumentException ex) {
-                    throw new IllegalArgumentException("corpus.mix: " + ex.getMessage());
-                }
-                read.put(kind, numberField(e.getValue(), "corpus.mix." + e.getKey()));
-            }
-            mix = read;
+            mix = readMix(n.get("mix"), "corpus.mix");
         }
         return new CorpusRecipe(context, share, mix);
+    }
+
+    /**
+     * A {@code "mix"} object: weights by document kind.
+     *
+     * @param name the key's path in the recipe, for messages
+     * @throws IllegalArgumentException naming the key for unknown kinds or non-numbers
+     */
+    static Map<DocumentKind, Double> readMix(JsonNode m, String name) {
+        if (!m.isObject()) {
+            throw new IllegalArgumentException(name + " must be an object of weights, got " + m.getNodeType());
+        }
+        EnumMap<DocumentKind, Double> read = new EnumMap<>(DocumentKind.class);
+        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            DocumentKind kind;
+            try {
+                kind = DocumentKind.byKey(e.getKey());
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(name + ": " + ex.getMessage());
+            }
+            read.put(kind, numberField(e.getValue(), name + "." + e.getKey()));
+        }
+        return read;
     }
 
     private static int intField(JsonNode v, String name) {

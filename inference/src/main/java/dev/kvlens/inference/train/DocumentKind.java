@@ -21,6 +21,11 @@ public enum DocumentKind {
     KEY_VALUE("key_value"),
     /** A segment of words, digits or sentences, then the same segment again. */
     COPY("copy"),
+    /**
+     * A list of numbers, then the same list again: copying from a ten-symbol alphabet (the engine's
+     * tokenizers split digits one per token), the easiest retrieval to learn first.
+     */
+    NUMBERS("numbers"),
     /** A short story with named characters and their things, with questions about them at the end. */
     STORY("story");
 

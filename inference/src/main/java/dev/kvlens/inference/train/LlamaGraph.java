@@ -3,7 +3,6 @@ package dev.kvlens.inference.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,6 +25,8 @@ final class LlamaGraph {
 
     static final String TOKENS = "tokens";
     static final String TARGETS = "targets";
+    static final String WEIGHTS = "weights";
+    static final String TOKEN_LOSS = "token_loss";
     static final String LOGITS = "logits";
     static final String LOSS = "loss";
 
@@ -101,7 +102,13 @@ final class LlamaGraph {
 
         SDVariable targets = sd.placeHolder(TARGETS, DataType.INT32, batch, length);
         SDVariable labels = sd.oneHot(sd.reshape(targets, n), vocab, -1, 1.0, 0.0, DataType.FLOAT);
-        SDVariable loss = sd.loss.softmaxCrossEntropy(LOSS, labels, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+        // Per-target cross-entropy -log softmax(logits)[target]; the loss is its sum weighted by the trainer
+        // (weights that sum to 1 over the whole batch, so the shares of a batch split over threads add up).
+        // Written out from log-softmax: ND4J's softmaxCrossEntropy with LossReduce.NONE back-propagates as
+        // if it were the loss itself, ignoring the weights applied after it.
+        SDVariable tokenLoss = sd.math.neg(TOKEN_LOSS, sd.sum(sd.nn.logSoftmax(logits).mul(labels), 1));
+        SDVariable lossWeights = sd.placeHolder(WEIGHTS, DataType.FLOAT, batch, length);
+        SDVariable loss = sd.sum(LOSS, tokenLoss.mul(sd.reshape(lossWeights, n)));
         sd.setLossVariables(loss);
     }
 
@@ -132,9 +139,17 @@ final class LlamaGraph {
         return length;
     }
 
-    /** Placeholders for a block of {@code batch x length} inputs and next-token targets. */
-    Map<String, INDArray> feed(int[][] tokens, int[][] targets) {
-        return Map.of(TOKENS, block(tokens), TARGETS, block(targets));
+    /** Placeholders for a block of {@code batch x length} inputs, next-token targets and their loss weights. */
+    Map<String, INDArray> feed(int[][] tokens, int[][] targets, float[][] weights) {
+        if (weights.length != batch) {
+            throw new IllegalArgumentException("expected " + batch + " weight rows, got " + weights.length);
+        }
+        float[] flat = new float[batch * length];
+        for (int s = 0; s < batch; s++) {
+            System.arraycopy(weights[s], 0, flat, s * length, length);
+        }
+        return Map.of(TOKENS, block(tokens), TARGETS, block(targets),
+                WEIGHTS, Nd4j.createFromArray(flat).reshape(batch, length));
     }
 
     private INDArray block(int[][] ids) {

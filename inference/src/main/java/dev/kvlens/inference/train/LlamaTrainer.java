@@ -89,7 +89,7 @@ public final class LlamaTrainer {
     /**
      * Splits each batch over {@code n} threads, each with its own graph over {@code batch / n} windows
      * (ND4J's ops ran no faster with more OpenMP threads, but two graphs on two cores ran 1.8x the
-     * tokens). The gradients are averaged in a fixed order, so the result does not depend on timing;
+     * tokens). The shares' gradients are added in a fixed order, so the result does not depend on timing;
      * it equals the one-thread step up to float rounding.
      */
     public void useThreads(int n) {
@@ -164,54 +164,77 @@ public final class LlamaTrainer {
         }
         LlamaGraph graph = new LlamaGraph(shape, parameters, weights, vocab, 1, tokens.length);
         int[] dummyTargets = new int[tokens.length];
-        Map<String, INDArray> feed = graph.feed(new int[][] {tokens}, new int[][] {dummyTargets});
+        Map<String, INDArray> feed = graph.feed(new int[][] {tokens}, new int[][] {dummyTargets},
+                new float[1][tokens.length]);
         INDArray logits = graph.sameDiff().output(feed, LlamaGraph.LOGITS).get(LlamaGraph.LOGITS);
         return logits.dup('c').data().asFloat();
     }
 
     /**
-     * One optimiser step on {@code windows} ({@code batch} windows of {@code context + 1} ids);
-     * returns the mean cross-entropy (nats per token) of the weights before the step.
+     * One optimiser step on {@code windows} (windows of {@code context + 1} ids, context at most the
+     * model's); returns the mean cross-entropy (nats per token) of the weights before the step.
      */
     public double step(int[][] windows) {
-        if (trainingGraphs == null) {
-            trainingGraphs = new LlamaGraph[workers];
-            for (int i = 0; i < workers; i++) {
-                trainingGraphs[i] = new LlamaGraph(shape, parameters, weights, vocab, settings.batch() / workers,
-                        shape.context());
-                trainingGraphs[i].prepareGradients();
-            }
-            if (workers > 1) {
-                pool = Executors.newFixedThreadPool(workers, r -> {
-                    Thread t = new Thread(r, "kvlens-train");
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
+        MarkedTokens[] marked = new MarkedTokens[windows.length];
+        for (int s = 0; s < windows.length; s++) {
+            marked[s] = MarkedTokens.unmarked(windows[s]);
+        }
+        return step(marked).loss();
+    }
+
+    /** The losses of one step: every target's mean, and the answer targets' mean (NaN when none). */
+    public record StepLoss(double loss, double answerLoss, int answers) {
+    }
+
+    /**
+     * One optimiser step on {@code windows}, all of one length {@code context + 1} with context at
+     * most the model's, as many as a multiple of the threads; the gradient is that of the weighted
+     * mean cross-entropy ({@link TrainingSettings#answerWeight()}).
+     */
+    public StepLoss step(MarkedTokens[] windows) {
+        if (windows.length == 0 || windows.length % workers != 0) {
+            throw new IllegalArgumentException(windows.length + " windows do not split over " + workers + " threads");
+        }
+        int length = windows[0].length() - 1;
+        if (length < 1 || length > shape.context()) {
+            throw new IllegalArgumentException("window of " + windows[0].length() + " ids; windows hold 2 to "
+                    + (shape.context() + 1));
         }
         int[][] inputs = new int[windows.length][];
         int[][] targets = new int[windows.length][];
+        float[][] lossWeights = new float[windows.length][length];
+        double total = 0;
         for (int s = 0; s < windows.length; s++) {
-            int[] w = windows[s];
-            if (w.length != shape.context() + 1) {
-                throw new IllegalArgumentException("window of " + w.length + " ids, expected " + (shape.context() + 1));
+            int[] w = windows[s].ids();
+            if (w.length != length + 1) {
+                throw new IllegalArgumentException("window of " + w.length + " ids, expected " + (length + 1));
             }
             for (int id : w) {
                 if (id < 0 || id >= vocab) {
                     throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + vocab + ")");
                 }
             }
-            inputs[s] = java.util.Arrays.copyOfRange(w, 0, w.length - 1);
-            targets[s] = java.util.Arrays.copyOfRange(w, 1, w.length);
+            inputs[s] = java.util.Arrays.copyOfRange(w, 0, length);
+            targets[s] = java.util.Arrays.copyOfRange(w, 1, length + 1);
+            for (int i = 0; i < length; i++) {
+                lossWeights[s][i] = windows[s].answers()[i + 1] ? (float) settings.answerWeight() : 1f;
+                total += lossWeights[s][i];
+            }
         }
+        for (float[] row : lossWeights) {
+            for (int i = 0; i < length; i++) {
+                row[i] = (float) (row[i] / total);
+            }
+        }
+        LlamaGraph[] graphs = graphsFor(windows.length / workers, length);
         OutAndGrad[] parts = new OutAndGrad[workers];
         if (workers == 1) {
-            parts[0] = gradients(0, inputs, targets);
+            parts[0] = gradients(graphs[0], 0, inputs, targets, lossWeights);
         } else {
             List<Future<OutAndGrad>> futures = new ArrayList<>();
             for (int i = 0; i < workers; i++) {
                 int worker = i;
-                futures.add(pool.submit(() -> gradients(worker, inputs, targets)));
+                futures.add(pool.submit(() -> gradients(graphs[worker], worker, inputs, targets, lossWeights)));
             }
             for (int i = 0; i < workers; i++) {
                 try {
@@ -224,10 +247,22 @@ public final class LlamaTrainer {
                 }
             }
         }
-        // Equal shares of the batch: the batch's mean loss and gradient are the means of the shares'.
+        // The weights sum to 1 over the batch: its loss and gradient are the sums of the shares'.
         double loss = 0;
-        for (OutAndGrad part : parts) {
-            loss += part.getOutputs().get(LlamaGraph.LOSS).getDouble(0) / workers;
+        double all = 0;
+        double answerSum = 0;
+        int answers = 0;
+        for (int i = 0; i < workers; i++) {
+            loss += parts[i].getOutputs().get(LlamaGraph.LOSS).getDouble(0);
+            float[] perToken = parts[i].getOutputs().get(LlamaGraph.TOKEN_LOSS).data().asFloat();
+            int share = windows.length / workers;
+            for (int j = 0; j < perToken.length; j++) {
+                all += perToken[j];
+                if (windows[i * share + j / length].answers()[j % length + 1]) {
+                    answerSum += perToken[j];
+                    answers++;
+                }
+            }
         }
         Map<String, INDArray> gradients = parts[0].getGradients();
         if (workers > 1) {
@@ -236,7 +271,6 @@ public final class LlamaTrainer {
                 for (int i = 1; i < workers; i++) {
                     g.addi(parts[i].getGradients().get(v));
                 }
-                g.divi(workers);
             }
         }
         if (!Double.isFinite(loss)) {
@@ -257,18 +291,38 @@ public final class LlamaTrainer {
         }
         adam(gradients, clipScale, settings.learningRateAt(stepsDone));
         stepsDone++;
-        return loss;
+        return new StepLoss(all / ((double) windows.length * length), answers == 0 ? Double.NaN : answerSum / answers,
+                answers);
     }
 
-    /** Worker {@code i}'s share of the batch: its loss and gradients. */
-    private OutAndGrad gradients(int i, int[][] inputs, int[][] targets) {
+    /** One graph per thread for {@code share} windows of {@code length} inputs; built once per shape. */
+    private LlamaGraph[] graphsFor(int share, int length) {
+        if (trainingGraphs == null || trainingGraphs[0].batch() != share || trainingGraphs[0].length() != length) {
+            trainingGraphs = new LlamaGraph[workers];
+            for (int i = 0; i < workers; i++) {
+                trainingGraphs[i] = new LlamaGraph(shape, parameters, weights, vocab, share, length);
+                trainingGraphs[i].prepareGradients();
+            }
+        }
+        if (workers > 1 && pool == null) {
+            pool = Executors.newFixedThreadPool(workers, r -> {
+                Thread t = new Thread(r, "kvlens-train");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return trainingGraphs;
+    }
+
+    /** Worker {@code i}'s share of the batch: its loss, per-target losses and gradients. */
+    private OutAndGrad gradients(LlamaGraph graph, int i, int[][] inputs, int[][] targets, float[][] lossWeights) {
         int share = inputs.length / workers;
         int from = i * share;
-        LlamaGraph graph = trainingGraphs[i];
         return graph.sameDiff().calculateGradientsAndOutputs(
                 graph.feed(java.util.Arrays.copyOfRange(inputs, from, from + share),
-                        java.util.Arrays.copyOfRange(targets, from, from + share)),
-                List.of(LlamaGraph.LOSS), variableNames);
+                        java.util.Arrays.copyOfRange(targets, from, from + share),
+                        java.util.Arrays.copyOfRange(lossWeights, from, from + share)),
+                List.of(LlamaGraph.LOSS, LlamaGraph.TOKEN_LOSS), variableNames);
     }
 
     private void adam(Map<String, INDArray> gradients, double clipScale, double lr) {
@@ -296,45 +350,57 @@ public final class LlamaTrainer {
     }
 
     /**
-     * Runs the remaining steps on {@code data}, printing a progress line every
-     * {@code settings.logEvery()} steps to {@code progress} (may be null); returns the loss curve.
+     * Runs the remaining steps on {@code data} in batches of {@code settings.batch()} windows,
+     * printing a progress line every {@code settings.logEvery()} steps to {@code progress} (may be
+     * null); returns the loss curve.
      */
     public List<LossPoint> train(TrainingWindows data, PrintWriter progress) {
-        return train(data, progress, settings.steps());
+        return train(data, settings.batch(), progress, settings.steps());
     }
 
     /**
-     * As {@link #train(TrainingWindows, PrintWriter)}, stopping once {@code untilStep} steps are done
-     * (a trial run keeps the full run's learning-rate schedule).
+     * As {@link #train(TrainingWindows, PrintWriter)} with batches of {@code batch} windows, stopping
+     * once {@code untilStep} steps are done (a phase of a curriculum, or a trial run; the
+     * learning-rate schedule is always the whole run's).
      */
-    public List<LossPoint> train(TrainingWindows data, PrintWriter progress, int untilStep) {
+    public List<LossPoint> train(TrainingWindows data, int batch, PrintWriter progress, int untilStep) {
         int last = Math.min(untilStep, settings.steps());
         List<LossPoint> curve = new ArrayList<>();
         long started = System.nanoTime();
         int firstStep = stepsDone;
         double sum = 0;
+        double answerSum = 0;
         int count = 0;
-        long tokensPerStep = (long) settings.batch() * shape.context();
+        int answers = 0;
+        long tokens = 0;
         while (stepsDone < last) {
-            int[][] batch = new int[settings.batch()][];
-            for (int s = 0; s < batch.length; s++) {
-                batch[s] = data.next();
+            MarkedTokens[] windows = new MarkedTokens[batch];
+            for (int s = 0; s < batch; s++) {
+                windows[s] = data.next();
             }
-            sum += step(batch);
+            StepLoss loss = step(windows);
+            tokens += (long) batch * (windows[0].length() - 1);
+            sum += loss.loss();
             count++;
+            if (loss.answers() > 0) {
+                answerSum += loss.answerLoss() * loss.answers();
+                answers += loss.answers();
+            }
             if (stepsDone % settings.logEvery() == 0 || stepsDone == last) {
-                LossPoint point = new LossPoint(stepsDone, sum / count);
+                LossPoint point = new LossPoint(stepsDone, sum / count, answers == 0 ? Double.NaN : answerSum / answers);
                 curve.add(point);
                 sum = 0;
+                answerSum = 0;
                 count = 0;
+                answers = 0;
                 if (progress != null) {
                     double seconds = (System.nanoTime() - started) / 1e9;
                     int done = stepsDone - firstStep;
-                    double tokensPerSecond = done * tokensPerStep / seconds;
                     double eta = seconds / done * (last - stepsDone);
-                    progress.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  elapsed %s  ETA %s%n",
-                            stepsDone, last, point.loss(), settings.learningRateAt(stepsDone - 1),
-                            tokensPerSecond, clock(seconds), clock(eta));
+                    progress.printf(Locale.ROOT, "step %d/%d  loss %.4f  answers %.4f  lr %.2e  context %d  %,.0f tok/s"
+                                    + "  elapsed %s  ETA %s%n", stepsDone, last, point.loss(), point.answerLoss(),
+                            settings.learningRateAt(stepsDone - 1), windows[0].length() - 1, tokens / seconds,
+                            clock(seconds), clock(eta));
                     progress.flush();
                 }
             }

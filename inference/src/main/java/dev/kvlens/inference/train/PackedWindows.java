@@ -12,32 +12,35 @@ import java.util.function.LongFunction;
  */
 public final class PackedWindows implements TrainingWindows {
 
-    private final LongFunction<int[]> documents;
+    private final LongFunction<MarkedTokens> documents;
     private final int width;
     private long nextDocument;
 
     /**
-     * @param documents document {@code i}'s token ids, a pure function of {@code i}
+     * @param documents document {@code i}'s token ids and answer marks, a pure function of {@code i}
      * @param context   tokens the model sees at once (windows hold one more: the last target)
      * @param first     index of the first document
      */
-    public PackedWindows(LongFunction<int[]> documents, int context, long first) {
+    public PackedWindows(LongFunction<MarkedTokens> documents, int context, long first) {
         this.documents = documents;
         this.width = context + 1;
         this.nextDocument = first;
     }
 
     @Override
-    public int[] next() {
+    public MarkedTokens next() {
         int[] window = new int[width];
+        boolean[] answers = new boolean[width];
         int filled = 0;
         while (filled < width) {
-            int[] doc = documents.apply(nextDocument);
+            MarkedTokens marked = documents.apply(nextDocument);
+            int[] doc = marked.ids();
             if (doc.length == 0) {
                 throw new IllegalStateException("document " + nextDocument + " encodes to no tokens");
             }
             int take = Math.min(doc.length, width - filled);
             System.arraycopy(doc, 0, window, filled, take);
+            System.arraycopy(marked.answers(), 0, answers, filled, take);
             // A document that fit whole is done; one cut short starts the next window again,
             // unless it started this one (then it can never fit: its tail is dropped).
             if (take == doc.length || filled == 0) {
@@ -45,7 +48,7 @@ public final class PackedWindows implements TrainingWindows {
             }
             filled += take;
         }
-        return window;
+        return new MarkedTokens(window, answers);
     }
 
     /** Index of the document the next window starts with. */

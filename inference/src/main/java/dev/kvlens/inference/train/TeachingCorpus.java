@@ -161,6 +161,7 @@ public final class TeachingCorpus {
             case FACT_RECALL -> factRecall(r);
             case KEY_VALUE -> keyValue(r);
             case COPY -> copy(r);
+            case NUMBERS -> numbers(r);
             case STORY -> story(r);
         };
         return unmark(kind, text);
@@ -350,6 +351,25 @@ public final class TeachingCorpus {
         List<String> passage = fillerSentences(r, Math.max(10, (target - frame) / 2));
         String text = String.join(" ", passage);
         return "Listen to this story. " + text + " Now I will tell it again." + answer(" " + text);
+    }
+
+    private String numbers(SplittableRandom r) {
+        int target = target(r);
+        List<String> seq = new ArrayList<>();
+        String doc;
+        do {
+            seq.add(digits(r, 1 + r.nextInt(6)));
+            doc = numbersDocument(seq);
+        } while (ESTIMATE.of(doc) <= target);
+        if (seq.size() > 1) {
+            seq.removeLast();
+        }
+        return numbersDocument(seq);
+    }
+
+    private static String numbersDocument(List<String> seq) {
+        String numbers = String.join(" ", seq);
+        return "Copy these numbers: " + numbers + ". Again:" + answer(" " + numbers) + ".";
     }
 
     private String story(SplittableRandom r) {

@@ -20,19 +20,28 @@ import java.util.Set;
  *            "rope_theta": 10000, "norm_eps": 1e-5},
  *  "training": {"steps": 1000, "batch": 16, "learning_rate": 2e-3, "min_learning_rate": 2e-4,
  *               "warmup_steps": 50, "beta1": 0.9, "beta2": 0.95, "weight_decay": 0.0,
- *               "gradient_clip": 1.0, "init_std": 0.02, "log_every": 10},
+ *               "gradient_clip": 1.0, "init_std": 0.02, "log_every": 10, "answer_weight": 1,
+ *               "phases": [{"context": 128, "steps": 800, "batch": 64, "mix": {"numbers": 1}},
+ *                          {"context": 512, "steps": 200}]},
  *  "output": {"name": "...", "description": "...", "type": "f32"}}</pre>
  * Optional: {@code tokenizer.sample_documents} (2000), {@code model.kv_heads} (= heads),
  * {@code rope_theta} (10000), {@code norm_eps} (1e-5), every training key after {@code warmup_steps}
  * (values above; {@code min_learning_rate} defaults to a tenth of {@code learning_rate}), and the
- * whole {@code output} section. Unknown keys are errors (a typo must not silently train the default).
+ * whole {@code output} section. Without {@code phases} every step trains at the model's context with
+ * {@code batch} windows; with them, the phases run in order, their steps add up to {@code steps}
+ * (the learning-rate schedule spans them all), each context is at most the model's, a phase's mix
+ * (as corpus.mix) defaults to the corpus's, and its batch defaults to the one with the tokens of {@code batch} windows of the model's context. Unknown keys are errors (a typo must not silently train the default).
  *
  * @param tokenizerDocuments how many corpus documents (0, 1, ...) the BPE vocabulary is trained on
  * @param text               the file's text, stored in the model card
  */
 public record TrainingRecipe(long seed, CorpusRecipe corpus, int vocabSize, int tokenizerDocuments, ModelShape model,
-                             TrainingSettings training, String name, String description, String weightType,
-                             String text) {
+                             TrainingSettings training, List<TrainingPhase> phases, String name, String description,
+                             String weightType, String text) {
+
+    public TrainingRecipe {
+        phases = List.copyOf(phases);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -107,7 +116,7 @@ public record TrainingRecipe(long seed, CorpusRecipe corpus, int vocabSize, int 
 
         JsonNode t = section(root, "training");
         allowOnly(t, "training.", Set.of("steps", "batch", "learning_rate", "min_learning_rate", "warmup_steps", "beta1",
-                "beta2", "weight_decay", "gradient_clip", "init_std", "log_every"));
+                "beta2", "weight_decay", "gradient_clip", "init_std", "log_every", "answer_weight", "phases"));
         double lr = number(t, "training.", "learning_rate", Double.NaN);
         TrainingSettings settings = new TrainingSettings(
                 intValue(required(t, "training.", "steps"), "training.steps"),
@@ -120,7 +129,9 @@ public record TrainingRecipe(long seed, CorpusRecipe corpus, int vocabSize, int 
                 number(t, "training.", "weight_decay", 0.0),
                 number(t, "training.", "gradient_clip", 1.0),
                 number(t, "training.", "init_std", 0.02),
-                t.has("log_every") ? intValue(t.get("log_every"), "training.log_every") : 10);
+                t.has("log_every") ? intValue(t.get("log_every"), "training.log_every") : 10,
+                number(t, "training.", "answer_weight", 1));
+        List<TrainingPhase> phases = phases(t.get("phases"), shape, settings);
 
         String name = "kvlens-teaching-" + shape.layers() + "L-" + shape.dim() + "d-seed" + seed;
         String description = "A small Llama trained by KV Lens on its synthetic retrieval corpus.";
@@ -135,7 +146,58 @@ public record TrainingRecipe(long seed, CorpusRecipe corpus, int vocabSize, int 
                 throw new BadRecipeException("output.type must be f32 or f16, got \"" + type + "\"");
             }
         }
-        return new TrainingRecipe(seed, corpus, vocab, sample, shape, settings, name, description, type, text);
+        return new TrainingRecipe(seed, corpus, vocab, sample, shape, settings, phases, name, description, type, text);
+    }
+
+    /** The corpus of a phase: its mix (or the recipe's), with documents sized to the phase's context. */
+    public CorpusRecipe corpusFor(TrainingPhase phase) {
+        return new CorpusRecipe(phase.context(), corpus.fullContextShare(),
+                phase.mix().isEmpty() ? corpus.mix() : phase.mix());
+    }
+
+    private static List<TrainingPhase> phases(JsonNode n, ModelShape shape, TrainingSettings settings) {
+        if (n == null || n.isNull()) {
+            return List.of(new TrainingPhase(shape.context(), settings.steps(), settings.batch()));
+        }
+        if (!n.isArray() || n.isEmpty()) {
+            throw new BadRecipeException("training.phases must be a non-empty array of {context, steps, batch}");
+        }
+        List<TrainingPhase> phases = new java.util.ArrayList<>();
+        long steps = 0;
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode p = n.get(i);
+            String prefix = "training.phases[" + i + "].";
+            if (!p.isObject()) {
+                throw new BadRecipeException(prefix.substring(0, prefix.length() - 1) + " must be an object");
+            }
+            allowOnly(p, prefix, Set.of("context", "steps", "batch", "mix"));
+            int context = intValue(required(p, prefix, "context"), prefix + "context");
+            if (context > shape.context()) {
+                throw new BadRecipeException(prefix + "context " + context + " exceeds model.context " + shape.context());
+            }
+            int batch = p.has("batch") ? intValue(p.get("batch"), prefix + "batch")
+                    : Math.max(1, (int) ((long) settings.batch() * shape.context() / Math.max(1, context)));
+            java.util.Map<DocumentKind, Double> mix = java.util.Map.of();
+            if (p.has("mix")) {
+                try {
+                    mix = CorpusRecipe.readMix(p.get("mix"), prefix + "mix");
+                    new CorpusRecipe(context, 0, mix); // the same checks as corpus.mix
+                } catch (BadRecipeException e) {
+                    throw e;
+                } catch (IllegalArgumentException e) {
+                    throw new BadRecipeException(e.getMessage().replace("corpus.mix", prefix + "mix"), e);
+                }
+            }
+            TrainingPhase phase = new TrainingPhase(context, intValue(required(p, prefix, "steps"), prefix + "steps"),
+                    batch, mix);
+            steps += phase.steps();
+            phases.add(phase);
+        }
+        if (steps != settings.steps()) {
+            throw new BadRecipeException("training.phases add up to " + steps + " steps, training.steps is "
+                    + settings.steps());
+        }
+        return phases;
     }
 
     private static JsonNode section(JsonNode root, String key) {

@@ -7,11 +7,24 @@ package dev.kvlens.inference.train;
  * global gradient norm clipped to {@code gradientClip} (0 = no clipping); decoupled weight decay
  * {@code weightDecay} on the matrices (AdamW; norms are never decayed); initial weights normal
  * with standard deviation {@code initStd} (the residual output projections scaled by
- * 1/sqrt(2 layers)).
+ * 1/sqrt(2 layers)). The loss is the weighted mean cross-entropy of a batch's targets, where an
+ * answer token ({@link MarkedTokens}) weighs {@code answerWeight} and every other token 1: retrieval
+ * is a small share of the corpus's tokens, and weighing it more is what makes a small model learn it
+ * within the time (1 = the plain mean).
  */
 public record TrainingSettings(int steps, int batch, double learningRate, double minLearningRate, int warmupSteps,
                                double beta1, double beta2, double weightDecay, double gradientClip, double initStd,
-                               int logEvery) {
+                               int logEvery, double answerWeight) {
+
+    public static final double MAX_ANSWER_WEIGHT = 1000;
+
+    /** Settings with every token weighing the same. */
+    public TrainingSettings(int steps, int batch, double learningRate, double minLearningRate, int warmupSteps,
+                            double beta1, double beta2, double weightDecay, double gradientClip, double initStd,
+                            int logEvery) {
+        this(steps, batch, learningRate, minLearningRate, warmupSteps, beta1, beta2, weightDecay, gradientClip,
+                initStd, logEvery, 1);
+    }
 
     public TrainingSettings {
         if (steps < 1 || steps > 10_000_000) {
@@ -44,6 +57,10 @@ public record TrainingSettings(int steps, int batch, double learningRate, double
         }
         if (logEvery < 1) {
             throw new BadRecipeException("training.log_every must be at least 1, got " + logEvery);
+        }
+        if (!(answerWeight > 0) || answerWeight > MAX_ANSWER_WEIGHT) {
+            throw new BadRecipeException("training.answer_weight must be in (0, " + (int) MAX_ANSWER_WEIGHT
+                    + "], got " + answerWeight);
         }
     }
 

@@ -36,7 +36,7 @@ class LlamaTrainerTest {
             }
             w[8] = SEP;
             w[16] = EOS;
-            return w;
+            return MarkedTokens.unmarked(w);
         };
     }
 
@@ -98,16 +98,101 @@ class LlamaTrainerTest {
         TrainingSettings settings = new TrainingSettings(1, 4, 1e-3, 1e-4, 0, 0.9, 0.95, 0.0, 1.0, 0.02, 1);
         LlamaTrainer trainer = new LlamaTrainer(SHAPE, VOCAB, settings, 3);
         TrainingWindows data = copyTask(2);
-        double loss = trainer.step(new int[][] {data.next(), data.next(), data.next(), data.next()});
+        double loss = trainer.step(new int[][] {data.next().ids(), data.next().ids(), data.next().ids(),
+                data.next().ids()});
         // Weights of std 0.02 give near-zero logits: the loss is ln 32 = 3.4657 to within a few hundredths.
         assertEquals(Math.log(VOCAB), loss, 0.05);
+    }
+
+    /** Window {@code w} with its second half (the copy) marked as answers when {@code marked}. */
+    private static MarkedTokens marked(MarkedTokens w, boolean marked) {
+        boolean[] answers = new boolean[w.length()];
+        for (int i = 9; i < 16 && marked; i++) {
+            answers[i] = true;
+        }
+        return new MarkedTokens(w.ids(), answers);
+    }
+
+    @Test
+    void answerWeightActsAsRepeatingTheAnswers() {
+        // Hand-worked: with answers weighing 3 and every target of window A marked, the weighted mean
+        // over {A, B} is (3 sum_A + sum_B) / (3*16 + 16): the plain mean over {A, A, A, B}. Both
+        // trainers must move the weights alike; the plain {A, B} must not.
+        TrainingWindows data = copyTask(4);
+        MarkedTokens a0 = data.next();
+        MarkedTokens b = data.next();
+        boolean[] all = new boolean[17];
+        Arrays.fill(all, true);
+        MarkedTokens a = new MarkedTokens(a0.ids(), all);
+        TrainingSettings weighted = new TrainingSettings(3, 2, 1e-2, 1e-3, 0, 0.9, 0.95, 0.0, 0.0, 0.02, 1, 3);
+        TrainingSettings plain = new TrainingSettings(3, 4, 1e-2, 1e-3, 0, 0.9, 0.95, 0.0, 0.0, 0.02, 1, 1);
+        LlamaTrainer x = new LlamaTrainer(SHAPE, VOCAB, weighted, 7);
+        LlamaTrainer y = new LlamaTrainer(SHAPE, VOCAB, plain, 7);
+        LlamaTrainer z = new LlamaTrainer(SHAPE, VOCAB, plain, 7);
+        MarkedTokens a1 = MarkedTokens.unmarked(a.ids());
+        for (int step = 0; step < 3; step++) {
+            x.step(new MarkedTokens[] {a, b});
+            y.step(new MarkedTokens[] {a1, a1, a1, b});
+            z.step(new MarkedTokens[] {a1, b});
+        }
+        float[] wx = x.engineRows("blk.0.attn_k.weight");
+        float[] wy = y.engineRows("blk.0.attn_k.weight");
+        float[] wz = z.engineRows("blk.0.attn_k.weight");
+        double differs = 0;
+        for (int i = 0; i < wx.length; i++) {
+            assertEquals(wy[i], wx[i], 2e-5, "weight " + i);
+            differs = Math.max(differs, Math.abs(wz[i] - wx[i]));
+        }
+        assertTrue(differs > 1e-4, "weighting the answers changed nothing: " + differs);
+    }
+
+    @Test
+    void stepLossesAreTheMeanCrossEntropiesOfAllAndOfTheAnswerTargets() {
+        TrainingSettings settings = new TrainingSettings(1, 2, 1e-3, 1e-4, 0, 0.9, 0.95, 0.0, 1.0, 0.5, 1, 5);
+        LlamaTrainer trainer = new LlamaTrainer(SHAPE, VOCAB, settings, 11);
+        TrainingWindows data = copyTask(6);
+        // a shorter window than the model's context (9 of 17 ids): curricula train on such
+        MarkedTokens[] windows = new MarkedTokens[2];
+        for (int s = 0; s < 2; s++) {
+            MarkedTokens w = marked(data.next(), s == 1);
+            windows[s] = new MarkedTokens(Arrays.copyOfRange(w.ids(), 4, 13), Arrays.copyOfRange(w.answers(), 4, 13));
+        }
+        double all = 0;
+        double answers = 0;
+        int answerCount = 0;
+        for (MarkedTokens w : windows) {
+            float[] logits = trainer.logits(Arrays.copyOf(w.ids(), 8));
+            for (int i = 0; i < 8; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < VOCAB; v++) {
+                    max = Math.max(max, logits[i * VOCAB + v]);
+                }
+                double sum = 0;
+                for (int v = 0; v < VOCAB; v++) {
+                    sum += Math.exp(logits[i * VOCAB + v] - max);
+                }
+                double ce = max + Math.log(sum) - logits[i * VOCAB + w.ids()[i + 1]];
+                all += ce;
+                if (w.answers()[i + 1]) {
+                    answers += ce;
+                    answerCount++;
+                }
+            }
+        }
+        LlamaTrainer.StepLoss loss = trainer.step(windows);
+        assertEquals(4, answerCount); // ids 9..12 of the second window
+        assertEquals(answerCount, loss.answers());
+        assertEquals(all / 16, loss.loss(), 1e-4);
+        assertEquals(answers / answerCount, loss.answerLoss(), 1e-4);
+        assertTrue(Math.abs(loss.answerLoss() - loss.loss()) > 1e-3, "init std 0.5: the targets' losses differ");
     }
 
     @Test
     void rejectsWindowsOfTheWrongLengthOrIds() {
         TrainingSettings settings = new TrainingSettings(1, 1, 1e-3, 1e-4, 0, 0.9, 0.95, 0.0, 1.0, 0.02, 1);
         LlamaTrainer trainer = new LlamaTrainer(SHAPE, VOCAB, settings, 3);
-        assertThrows(IllegalArgumentException.class, () -> trainer.step(new int[][] {new int[16]}));
+        assertThrows(IllegalArgumentException.class, () -> trainer.step(new int[][] {new int[18]}), "longer than the context");
+        assertThrows(IllegalArgumentException.class, () -> trainer.step(new int[][] {new int[1]}), "no target");
         int[] bad = new int[17];
         bad[3] = VOCAB;
         assertThrows(IllegalArgumentException.class, () -> trainer.step(new int[][] {bad}));

@@ -137,6 +137,25 @@ class TeachingCorpusTest {
     }
 
     @Test
+    void numberDocumentsRepeatTheirListAndFitTheContext() {
+        CorpusRecipe numbers = new CorpusRecipe(128, 0.5, Map.of(DocumentKind.NUMBERS, 1.0));
+        TeachingCorpus corpus = new TeachingCorpus(numbers, 3);
+        Pattern format = Pattern.compile("^Copy these numbers: ((?:[1-9]\\d{0,5} )*[1-9]\\d{0,5})\\. Again: \\1\\.$");
+        int longest = 0;
+        for (int i = 0; i < 300; i++) {
+            TeachingCorpus.Document d = corpus.generate(i);
+            Matcher m = format.matcher(d.text());
+            assertTrue(m.matches(), d.text());
+            assertEquals(List.of(new TeachingCorpus.Span(d.text().indexOf(". Again:") + 8, d.text().length() - 1)),
+                    d.answers(), d.text());
+            int tokens = tokenizer.encode(d.text(), true, false).length + 1;
+            assertTrue(tokens <= 128, tokens + " tokens: " + d.text());
+            longest = Math.max(longest, tokens);
+        }
+        assertTrue(longest >= 0.8 * 128, "half the documents fill the context: " + longest);
+    }
+
+    @Test
     void passkeysSitAtAllDepths() {
         double lowest = 1;
         double highest = 0;

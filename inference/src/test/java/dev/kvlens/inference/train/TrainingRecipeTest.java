@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +39,43 @@ class TrainingRecipeTest {
         TrainingRecipe r = TrainingRecipe.read(recipe);
         assertTrue(r.vocabSize() <= 1024);
         assertEquals(512, r.model().context());
+    }
+
+    @Test
+    void phasesRunInOrderAndTheirBatchesKeepTheTokensOfAStep() {
+        TrainingRecipe one = TrainingRecipe.parse(GOOD);
+        assertEquals(List.of(new TrainingPhase(128, 100, 4)), one.phases());
+        TrainingRecipe r = TrainingRecipe.parse(GOOD.replace("\"warmup_steps\": 10", "\"warmup_steps\": 10,"
+                + " \"answer_weight\": 4, \"phases\": [{\"context\": 64, \"steps\": 70},"
+                + " {\"context\": 128, \"steps\": 30, \"batch\": 2, \"mix\": {\"numbers\": 2, \"copy\": 1}}]"));
+        // 4 windows of 128 tokens = 8 windows of 64
+        assertEquals(List.of(new TrainingPhase(64, 70, 8),
+                new TrainingPhase(128, 30, 2, Map.of(DocumentKind.NUMBERS, 2.0, DocumentKind.COPY, 1.0))), r.phases());
+        assertEquals(Map.of(DocumentKind.NUMBERS, 2.0, DocumentKind.COPY, 1.0), r.corpusFor(r.phases().get(1)).mix());
+        assertEquals(4, r.training().answerWeight());
+        assertEquals(64, r.corpusFor(r.phases().getFirst()).contextTokens());
+        assertEquals(r.corpus().mix(), r.corpusFor(r.phases().getFirst()).mix());
+    }
+
+    @Test
+    void badPhasesAreNamed() {
+        String phases = "\"warmup_steps\": 10, \"phases\": ";
+        assertEquals("training.phases add up to 90 steps, training.steps is 100", problem(GOOD.replace(
+                "\"warmup_steps\": 10", phases + "[{\"context\": 64, \"steps\": 90}]")));
+        assertEquals("training.phases[0].context 256 exceeds model.context 128", problem(GOOD.replace(
+                "\"warmup_steps\": 10", phases + "[{\"context\": 256, \"steps\": 100}]")));
+        assertEquals("missing training.phases[0].steps", problem(GOOD.replace(
+                "\"warmup_steps\": 10", phases + "[{\"context\": 64}]")));
+        assertEquals("training.phases must be a non-empty array of {context, steps, batch}", problem(GOOD.replace(
+                "\"warmup_steps\": 10", phases + "[]")));
+        assertEquals("training.phases[0].mix: unknown document kind 'digits'; valid kinds: " + DocumentKind.keys(),
+                problem(GOOD.replace("\"warmup_steps\": 10", phases
+                        + "[{\"context\": 128, \"steps\": 100, \"mix\": {\"digits\": 1}}]")));
+        assertEquals("training.phases[0].mix needs at least one weight above 0; kinds: " + DocumentKind.keys(),
+                problem(GOOD.replace("\"warmup_steps\": 10", phases
+                        + "[{\"context\": 128, \"steps\": 100, \"mix\": {\"copy\": 0}}]")));
+        assertEquals("training.answer_weight must be in (0, 1000], got 0.0", problem(GOOD.replace(
+                "\"warmup_steps\": 10", "\"warmup_steps\": 10, \"answer_weight\": 0")));
     }
 
     private static String problem(String recipe) {
