@@ -10,19 +10,16 @@ import dev.kvlens.kernels.backend.BackendChoice;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.prefs.Preferences;
 import javafx.scene.control.Label;
-import javafx.stage.Stage;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * The window says which backend runs the model (status bar), and View > Backend reloads the model on
- * another one, restarting the session that ran: cpu (default) -> auto (prompts through ND4J's BLAS)
+ * another one, restarting the session that ran: cpu (default) -> auto (the Vector API on the CPU)
  * -> cpu, remembered in the settings. Screenshot: {@code backend-auto.png}.
  */
 class BackendWindowTest {
@@ -31,24 +28,19 @@ class BackendWindowTest {
     private static final Path SHOTS = Path.of(System.getProperty("kvlens.screenshots", "target/screenshots"));
     private static MainWindow window;
     private static AppSettings settings;
-    private static String node;
+    private static WindowFixture fixture;
 
     @BeforeAll
     static void open() throws Exception {
         Files.createDirectories(SHOTS);
-        System.setProperty("kvlens.noBrowser", "true");
-        node = "/dev/kvlens/app-test-backend-" + ProcessHandle.current().pid();
-        settings = new AppSettings(Preferences.userRoot().node(node));
-        settings.clear();
-        Stage stage = FxToolkit.registerPrimaryStage();
-        FxToolkit.setupFixture(() -> window = KvLensApp.open(stage, settings, MODELS.resolve("stories260K.gguf")));
-        waitFor(30, () -> window.model() != null);
+        fixture = WindowFixture.open("backend", MODELS.resolve("stories260K.gguf"));
+        window = fixture.window();
+        settings = fixture.settings();
     }
 
     @AfterAll
     static void close() throws Exception {
-        FxToolkit.setupFixture(() -> window.stage().close());
-        Preferences.userRoot().node(node).removeNode();
+        fixture.close();
     }
 
     private static String backendLabel() throws Exception {

@@ -12,13 +12,10 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.prefs.Preferences;
-import javafx.stage.Stage;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
@@ -31,24 +28,18 @@ class KeySpectrumWindowTest {
     private static final Path MODELS = Path.of(System.getProperty("kvlens.models", "../../shared/models"));
     private static final Path SHOTS = Path.of(System.getProperty("kvlens.screenshots", "target/screenshots"));
     private static MainWindow window;
-    private static String node;
+    private static WindowFixture fixture;
 
     @BeforeAll
     static void open() throws Exception {
         Files.createDirectories(SHOTS);
-        System.setProperty("kvlens.noBrowser", "true");
-        node = "/dev/kvlens/app-test-spectrum-" + ProcessHandle.current().pid();
-        AppSettings settings = new AppSettings(Preferences.userRoot().node(node));
-        settings.clear();
-        Stage stage = FxToolkit.registerPrimaryStage();
-        FxToolkit.setupFixture(() -> window = KvLensApp.open(stage, settings, MODELS.resolve("stories260K.gguf")));
-        waitFor(30, () -> window.model() != null);
+        fixture = WindowFixture.open("spectrum", MODELS.resolve("stories260K.gguf"));
+        window = fixture.window();
     }
 
     @AfterAll
     static void close() throws Exception {
-        FxToolkit.setupFixture(() -> window.stage().close());
-        Preferences.userRoot().node(node).removeNode();
+        fixture.close();
     }
 
     /** The spectrum shown once it is the one asked for (lane, layer, KV head, step). */

@@ -12,7 +12,7 @@ import java.util.Set;
  * The recipe's {@code "corpus"} section:
  * <pre>{"context_tokens": 512, "full_context_share": 0.5,
  *  "mix": {"passkey": 3, "needle": 3, "name_recall": 3, "hidden_number": 1, "fact_recall": 1,
- *          "key_value": 1, "copy": 1, "story": 1}}</pre>
+ *          "key_value": 2, "copy": 2, "numbers": 3, "story": 2}}</pre>
  *
  * @param contextTokens    the model's context: documents (with BOS and EOS) are sized to fit it
  * @param fullContextShare the share of documents whose filler fills the whole context; the others
@@ -53,17 +53,18 @@ public record CorpusRecipe(int contextTokens, double fullContextShare, Map<Docum
         mix = Collections.unmodifiableMap(copy);
     }
 
-    /** The mix proposed for the teaching model: most weight on the three probe formats it is measured with. */
+    /** The teaching model's mix: most weight on the three probe formats it is measured with, and on copying. */
     public static CorpusRecipe defaults(int contextTokens) {
         EnumMap<DocumentKind, Double> mix = new EnumMap<>(DocumentKind.class);
-        mix.put(DocumentKind.PASSKEY, 0.22);
-        mix.put(DocumentKind.NEEDLE, 0.22);
-        mix.put(DocumentKind.NAME_RECALL, 0.22);
-        mix.put(DocumentKind.HIDDEN_NUMBER, 0.07);
-        mix.put(DocumentKind.FACT_RECALL, 0.07);
-        mix.put(DocumentKind.KEY_VALUE, 0.07);
-        mix.put(DocumentKind.COPY, 0.07);
-        mix.put(DocumentKind.STORY, 0.06);
+        mix.put(DocumentKind.PASSKEY, 0.15);
+        mix.put(DocumentKind.NEEDLE, 0.15);
+        mix.put(DocumentKind.NAME_RECALL, 0.15);
+        mix.put(DocumentKind.HIDDEN_NUMBER, 0.05);
+        mix.put(DocumentKind.FACT_RECALL, 0.05);
+        mix.put(DocumentKind.KEY_VALUE, 0.1);
+        mix.put(DocumentKind.COPY, 0.1);
+        mix.put(DocumentKind.NUMBERS, 0.15);
+        mix.put(DocumentKind.STORY, 0.1);
         return new CorpusRecipe(contextTokens, 0.5, mix);
     }
 
