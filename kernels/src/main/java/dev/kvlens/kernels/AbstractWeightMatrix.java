@@ -137,6 +137,10 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
             matvec(x, out);
             return;
         }
+        if (n >= TOKEN_LANE_MINIMUM) {
+            matmulTokenLanes(x, n, out);
+            return;
+        }
         int tokenTile = Math.max(ROW_TILE, TOKEN_TILE_FLOATS / cols / ROW_TILE * ROW_TILE);
         int rowTiles = (rows + ROW_TILE - 1) / ROW_TILE;
         Parallel.forRange(rowTiles, (start, end) -> {
@@ -157,6 +161,60 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
                     for (; t < t1; t++) {
                         for (int i = 0; i < nr; i++) {
                             out[t * rows + r0 + i] = VectorOps.dot(w, i * cols, x, t * cols, cols);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Prompts of at least this many tokens (a whole vector of them) take {@link TokenLaneKernel};
+     * shorter ones the 4 x 4 tile. Measured on the 143 M shape, 2 threads, all of a 128-token
+     * prompt's matmuls: 1.13-1.16x the 4 x 4 tile's speed for F32, Q8_0 and Q4_0.
+     */
+    private static final int TOKEN_LANE_MINIMUM = Simd.L;
+
+    /** Transposed inputs, one per calling thread, grown as needed (a prompt's worth is a few MiB). */
+    private static final ThreadLocal<float[]> TRANSPOSED = new ThreadLocal<>();
+
+    private void matmulTokenLanes(float[] x, int n, float[] out) {
+        int stride = (n + Simd.L - 1) / Simd.L * Simd.L;
+        long needed = (long) stride * cols;
+        float[] xT = TRANSPOSED.get();
+        if (xT == null || xT.length < needed) {
+            xT = new float[Math.toIntExact(needed)];
+            TRANSPOSED.set(xT);
+        }
+        float[] transposed = xT;
+        Parallel.forRange((cols + 15) / 16, (start, end) ->
+                TokenLaneKernel.transpose(x, n, cols, transposed, stride, start * 16, Math.min(cols, end * 16)));
+        int rowsPerTile = TokenLaneKernel.ROWS;
+        // Tokens taken in slices whose transposed input stays in a core's L2 while every row passes over it.
+        int tokenTile = Math.max(2 * Simd.L, TOKEN_TILE_FLOATS / 2 / cols / (2 * Simd.L) * (2 * Simd.L));
+        int rowTiles = (rows + rowsPerTile - 1) / rowsPerTile;
+        Parallel.forRange(rowTiles, (start, end) -> {
+            float[] w = new float[rowsPerTile * cols];
+            float[] lanes = new float[TokenLaneKernel.SCRATCH];
+            for (int t0 = 0; t0 < stride; t0 += tokenTile) {
+                int t1 = Math.min(stride, t0 + tokenTile);
+                for (int tile = start; tile < end; tile++) {
+                    int r0 = tile * rowsPerTile;
+                    int nr = Math.min(rowsPerTile, rows - r0);
+                    dequantizeRows(r0, r0 + nr, w, 0);
+                    if (nr == rowsPerTile) {
+                        int t = t0;
+                        for (; t + 2 * Simd.L <= t1; t += 2 * Simd.L) {
+                            TokenLaneKernel.rows8Tokens2L(w, cols, transposed, stride, t, n - t, out, rows, r0, lanes);
+                        }
+                        if (t < t1) {
+                            TokenLaneKernel.rows8TokensL(w, cols, transposed, stride, t, n - t, out, rows, r0, lanes);
+                        }
+                    } else {
+                        for (int t = t0; t < Math.min(t1, n); t++) {
+                            for (int i = 0; i < nr; i++) {
+                                out[t * rows + r0 + i] = TokenLaneKernel.dot(w, i * cols, transposed, stride, t, cols);
+                            }
                         }
                     }
                 }

@@ -89,7 +89,8 @@ class WeightMatrixTest {
     void matmulMatchesScalarReference(GgmlType type) {
         Parallel.setThreads(2);
         WeightMatrix m = matrix(type, ROWS, TestMatrices.colsFor(type), 16);
-        for (int n : new int[] {1, 2, 4, 7, 9}) {
+        // 1-9 tokens take the 4 x 4 tile; from Simd.L on, the token-lane tile (whole vectors and a tail)
+        for (int n : new int[] {1, 2, 4, 7, 9, Simd.L, Simd.L + 1, 3 * Simd.L - 5}) {
             float[] x = TestMatrices.gaussian(new Random(17 + n), n * m.cols(), 1f);
             float[] out = new float[n * m.rows()];
             m.matmul(x, n, out);
@@ -186,6 +187,37 @@ class WeightMatrixTest {
             assertEquals(Float.floatToIntBits(cold[i]), Float.floatToIntBits(warm[i]), type + " output " + i);
         }
         Parallel.setThreads(2);
+    }
+
+    /**
+     * In a long prompt each output is one multiply-add chain over the columns in order, so a token
+     * gets the same bits whatever the prompt's length, its place in it, or whether its row filled
+     * a tile of 8 rows (37 rows leave 5 outside; 40 rows are whole tiles).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_K"})
+    void longPromptTokensHaveTheSameBitsWhateverThePromptAndTile(GgmlType type) {
+        Parallel.setThreads(2);
+        int cols = TestMatrices.colsFor(type);
+        byte[] bytes = TestMatrices.randomBlocks(type, 40, cols, new Random(30));
+        WeightMatrix whole = WeightMatrix.of(type, TestMatrices.offHeap(bytes), 40, cols);
+        WeightMatrix partial = WeightMatrix.of(type, TestMatrices.offHeap(java.util.Arrays.copyOf(bytes,
+                (int) (37 * type.byteSize(cols)))), 37, cols);
+        int n = 3 * Simd.L + 3;
+        float[] x = TestMatrices.gaussian(new Random(31), n * cols, 1f);
+        float[] out = new float[n * 40];
+        whole.matmul(x, n, out);
+        int shift = 5;
+        int m = Simd.L + 2;
+        float[] later = java.util.Arrays.copyOfRange(x, shift * cols, (shift + m) * cols);
+        float[] outLater = new float[m * 37];
+        partial.matmul(later, m, outLater);
+        for (int t = 0; t < m; t++) {
+            for (int r = 0; r < 37; r++) {
+                assertEquals(Float.floatToIntBits(out[(shift + t) * 40 + r]), Float.floatToIntBits(outLater[t * 37 + r]),
+                        type + " token " + (shift + t) + " row " + r);
+            }
+        }
     }
 
     @Test
