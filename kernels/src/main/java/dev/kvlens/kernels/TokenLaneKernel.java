@@ -10,9 +10,10 @@ import jdk.incubator.vector.FloatVector;
  * transposed once per product ({@code xT[k * stride + t]}), so one vector load brings column k of
  * {@code L} tokens and one broadcast weight feeds it; 8 rows times 2 vectors of tokens keep 16
  * accumulators. Nothing is summed across lanes at the end (the column-lane tile of
- * {@link MatmulKernel} spends about as much on that as on a narrow tile's FMAs), and each output
+ * {@link MatmulKernel} needs a reduction network and scattered stores per tile), and each output
  * is one fused multiply-add chain over k in order: the same bits for a token wherever it sits in
- * the prompt, interpreted or compiled.
+ * the prompt, interpreted or compiled. The tiles are written out in full, store for store: a
+ * helper taking vectors that C2 declined to inline would box every one of them.
  */
 final class TokenLaneKernel {
 
