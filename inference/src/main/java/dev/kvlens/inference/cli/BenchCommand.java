@@ -1,7 +1,9 @@
 package dev.kvlens.inference.cli;
 
 import dev.kvlens.inference.cache.KvCache;
+import dev.kvlens.inference.model.AttentionListener;
 import dev.kvlens.inference.model.ForwardPass;
+import dev.kvlens.inference.model.HeadAttention;
 import dev.kvlens.inference.model.LoadedModel;
 import dev.kvlens.inference.model.ModelConfig;
 import java.io.PrintWriter;
@@ -42,6 +44,11 @@ final class BenchCommand extends Subcommand {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
+    @Option(names = "--idle-listener", description = {"Also time each repeat with an attention listener attached "
+            + "that wants nothing (views open, none listening), the two runs alternating, and report both "
+            + "and their ratio."})
+    boolean idleListener;
+
     @Mixin
     ThreadsOption threads;
 
@@ -71,24 +78,25 @@ final class BenchCommand extends Subcommand {
             ForwardPass pass = loaded.model().newForwardPass();
             double[] prefill = new double[repeat];
             double[] decode = new double[repeat];
+            double[] idlePrefill = idleListener ? new double[repeat] : null;
+            double[] idleDecode = idleListener ? new double[repeat] : null;
             for (int run = -1; run < repeat; run++) {
-                KvCache cache = loaded.model().newFullCache();
-                long t0 = System.nanoTime();
-                pass.forward(prompt, 0, cache, null, false);
-                long t1 = System.nanoTime();
-                for (int i = 0; i < genTokens; i++) {
-                    pass.forward(new int[] {tokens[promptTokens + i]}, promptTokens + i, cache, null, false);
+                // Alternating which goes first spreads a drifting machine over both.
+                boolean idleFirst = run % 2 != 0;
+                if (idleListener && idleFirst) {
+                    time(pass, loaded, tokens, prompt, IDLE, idlePrefill, idleDecode, run);
                 }
-                long t2 = System.nanoTime();
-                if (run >= 0) {
-                    prefill[run] = promptTokens * 1e9 / Math.max(1, t1 - t0);
-                    decode[run] = genTokens == 0 ? 0 : genTokens * 1e9 / Math.max(1, t2 - t1);
+                time(pass, loaded, tokens, prompt, null, prefill, decode, run);
+                if (idleListener && !idleFirst) {
+                    time(pass, loaded, tokens, prompt, IDLE, idlePrefill, idleDecode, run);
                 }
             }
             BenchReport report = new BenchReport(model.toString(), c.architecture().ggufName(), c.layers(), c.dim(),
                     c.heads(), c.kvHeads(), c.ffnDim(), c.vocabularySize(), loaded.facts().tensorTypes(), threadCount,
                     loaded.backendDescription(),
-                    promptTokens, genTokens, repeat, median(prefill), median(decode), prefill, decode);
+                    promptTokens, genTokens, repeat, median(prefill), median(decode), prefill, decode,
+                    idleListener ? median(idlePrefill) : null, idleListener ? median(idleDecode) : null, idlePrefill,
+                    idleDecode);
             if (json) {
                 out().println(Json.writePretty(report));
             } else {
@@ -97,6 +105,36 @@ final class BenchCommand extends Subcommand {
             out().flush();
         }
         return 0;
+    }
+
+    /** Attached but wanting nothing: what the engine pays for a listener while no view listens. */
+    private static final AttentionListener IDLE = new AttentionListener() {
+        @Override
+        public boolean wants(int layer, int position) {
+            return false;
+        }
+
+        @Override
+        public void onAttention(HeadAttention attention) {
+            throw new IllegalStateException("an idle listener was handed attention");
+        }
+    };
+
+    /** One prefill and decode into a fresh cache; run -1 is the warm-up and is not recorded. */
+    private void time(ForwardPass pass, LoadedModel loaded, int[] tokens, int[] prompt, AttentionListener listener,
+                      double[] prefill, double[] decode, int run) {
+        KvCache cache = loaded.model().newFullCache();
+        long t0 = System.nanoTime();
+        pass.forward(prompt, 0, cache, listener, false);
+        long t1 = System.nanoTime();
+        for (int i = 0; i < genTokens; i++) {
+            pass.forward(new int[] {tokens[promptTokens + i]}, promptTokens + i, cache, listener, false);
+        }
+        long t2 = System.nanoTime();
+        if (run >= 0) {
+            prefill[run] = promptTokens * 1e9 / Math.max(1, t1 - t0);
+            decode[run] = genTokens == 0 ? 0 : genTokens * 1e9 / Math.max(1, t2 - t1);
+        }
     }
 
     /**
@@ -133,5 +171,10 @@ final class BenchCommand extends Subcommand {
                 r.prefillTokS(), r.promptTokens(), r.repeat());
         out.printf(Locale.ROOT, "decode    %10.1f tok/s  (%d single-token steps after the prompt, median of %d)%n",
                 r.decodeTokS(), r.genTokens(), r.repeat());
+        if (r.idleListenerPrefillTokS() != null) {
+            out.printf(Locale.ROOT, "idle listener attached: prefill %.1f tok/s (%.3fx), decode %.1f tok/s (%.3fx)%n",
+                    r.idleListenerPrefillTokS(), r.idleListenerPrefillTokS() / r.prefillTokS(),
+                    r.idleListenerDecodeTokS(), r.genTokens() == 0 ? 1 : r.idleListenerDecodeTokS() / r.decodeTokS());
+        }
     }
 }

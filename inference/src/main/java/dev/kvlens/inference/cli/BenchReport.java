@@ -10,10 +10,14 @@ import java.util.Map;
  * @param decodeTokS    median single-token decode steps per second over the repeats
  * @param prefillRuns   each repeat's prefill speed, in order
  * @param decodeRuns    each repeat's decode speed, in order
+ * @param idleListenerPrefillTokS with {@code --idle-listener}: the median prefill speed with an idle
+ *                      listener attached (runs alternating with the plain ones), else null
+ * @param idleListenerDecodeTokS  likewise for decode
  */
 record BenchReport(String model, String architecture, int layers, int dim, int heads, int kvHeads, int ffnDim,
                    int vocabularySize, Map<String, Integer> tensorTypes, int threads,
                    String backend, int promptTokens,
                    int genTokens, int repeat, double prefillTokS, double decodeTokS, double[] prefillRuns,
-                   double[] decodeRuns) {
+                   double[] decodeRuns, Double idleListenerPrefillTokS, Double idleListenerDecodeTokS,
+                   double[] idleListenerPrefillRuns, double[] idleListenerDecodeRuns) {
 }

@@ -1,6 +1,7 @@
 package dev.kvlens.inference.train;
 
 import dev.kvlens.kernels.backend.Nd4jBackend;
+import dev.kvlens.kernels.backend.NativeHeapTuning;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,8 +32,10 @@ public final class LlamaTrainer {
     private static final double ADAM_EPSILON = 1e-8;
 
     static {
-        // Before ND4J loads: the JavaCPP cache folder and OpenBLAS's kernels for this CPU.
+        // Before ND4J loads: the JavaCPP cache folder and OpenBLAS's kernels for this CPU; freed op
+        // outputs kept for reuse (a training step allocates and frees hundreds of MB of them).
         Nd4jBackend.prepareNatives();
+        NativeHeapTuning.keepFreedMemory();
     }
 
     private final ModelShape shape;

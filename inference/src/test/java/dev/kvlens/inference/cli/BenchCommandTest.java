@@ -39,6 +39,23 @@ class BenchCommandTest {
         assertEquals(Parallel.threads(), j.get("threads").asInt());
         assertTrue(j.get("prefill_tok_s").asDouble() > 0);
         assertTrue(j.get("decode_tok_s").asDouble() > 0);
+        assertTrue(j.get("idle_listener_decode_tok_s").isNull(), "measured only when asked");
+    }
+
+    @Test
+    void idleListenerRunsAreTimedBesideThePlainOnes() throws Exception {
+        CliResult r = Cli.run("bench", "--model", Cli.STORIES.toString(), "--prompt-tokens", "16", "--gen-tokens", "4",
+                "--repeat", "2", "--idle-listener", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(2, j.get("idle_listener_prefill_runs").size());
+        assertEquals(2, j.get("idle_listener_decode_runs").size());
+        assertTrue(j.get("idle_listener_prefill_tok_s").asDouble() > 0);
+        assertTrue(j.get("idle_listener_decode_tok_s").asDouble() > 0);
+        CliResult table = Cli.run("bench", "-m", Cli.STORIES.toString(), "--prompt-tokens", "8", "--gen-tokens", "2",
+                "--repeat", "1", "--idle-listener");
+        assertTrue(table.out().matches("(?s).*idle listener attached: prefill \\d+\\.\\d tok/s \\(\\d\\.\\d{3}x\\).*"),
+                table.out());
     }
 
     @Test
