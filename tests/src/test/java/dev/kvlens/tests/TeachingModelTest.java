@@ -56,7 +56,7 @@ class TeachingModelTest {
         int samples = 12;
         KvLens.Run r = KvLens.run("sweep", "--model", MODEL.toString(), "--task", "passkey", "--samples",
                 String.valueOf(samples), "--seed", "50000", "--filler", "fit", "--depth", "spread",
-                "--policies", "snapkv:window=8,kernel=15;streamingllm", "--budgets", "64", "--max-tokens", "8",
+                "--policies", "snapkv:window=8,kernel=15;streamingllm", "--budgets", "128", "--max-tokens", "8",
                 "--quiet", "--out", temp.toString());
         assertEquals(0, r.exitCode(), r.err());
         double full = 0;
@@ -75,8 +75,9 @@ class TeachingModelTest {
             }
         }
         assertTrue(full >= 0.9, "full cache: " + full + "\n" + r.out());
-        assertTrue(snapkv >= 0.6, "SnapKV keeps most: " + snapkv + "\n" + r.out());
-        assertTrue(streaming <= 0.3, "StreamingLLM loses the passkey: " + streaming + "\n" + r.out());
+        // 128 entries per KV head: a quarter of the 512-token probes.
+        assertTrue(snapkv >= 0.75, "SnapKV keeps most: " + snapkv + "\n" + r.out());
+        assertTrue(streaming <= 0.5, "StreamingLLM loses most passkeys: " + streaming + "\n" + r.out());
         assertTrue(snapkv - streaming >= 0.4, "SnapKV " + snapkv + " vs StreamingLLM " + streaming);
     }
 
