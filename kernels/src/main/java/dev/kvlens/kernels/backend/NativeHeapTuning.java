@@ -13,8 +13,10 @@ import java.util.Optional;
  * scores, logits), and glibc serves such sizes with fresh mappings, or trims them off the heap's top
  * when freed, so each step zero-fills the same pages again: the trainer ran at about 95,000 page
  * faults a second with 28% of its CPU time in the kernel. Raising the mmap threshold to glibc's
- * largest (32 MiB) and the trim threshold beyond reach makes freed blocks reusable. Settings a user
- * made through the {@code MALLOC_*_} environment variables win; elsewhere than glibc this does nothing.
+ * largest (32 MiB) and the trim threshold beyond reach keeps more freed blocks for reuse: a 40-step
+ * run had 16% fewer faults and 35% less system time (most faults remain: JavaCPP frees late).
+ * Settings a user made through the {@code MALLOC_*_} environment variables win; elsewhere than glibc
+ * this does nothing.
  */
 public final class NativeHeapTuning {
 
