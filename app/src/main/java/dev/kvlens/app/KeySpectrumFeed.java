@@ -2,6 +2,7 @@ package dev.kvlens.app;
 
 import dev.kvlens.inference.session.KeySpectrum;
 import dev.kvlens.inference.session.Session;
+import dev.kvlens.kernels.ComputePriority;
 import dev.kvlens.viewer.KeySpectrumView;
 import dev.kvlens.viewer.LaneState;
 import dev.kvlens.viewer.SessionViewModel;
@@ -31,7 +32,10 @@ final class KeySpectrumFeed {
     private final KeySpectrumView view;
     private final BooleanSupplier shown;
     private final ExecutorService compute = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "kvlens-spectrum");
+        Thread t = new Thread(() -> {
+            ComputePriority.applyToCurrentThread();
+            r.run();
+        }, "kvlens-spectrum");
         t.setDaemon(true);
         return t;
     });

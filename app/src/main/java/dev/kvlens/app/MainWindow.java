@@ -1,6 +1,7 @@
 package dev.kvlens.app;
 
 import dev.kvlens.inference.model.LoadedModel;
+import dev.kvlens.kernels.ComputePriority;
 import dev.kvlens.kernels.Parallel;
 import dev.kvlens.kernels.backend.BackendChoice;
 import dev.kvlens.inference.model.ModelLoader;
@@ -107,6 +108,9 @@ public final class MainWindow {
         this.settings = settings;
         // Decoding gets every core but one: the kernel pool's workers spin between jobs, and on a
         // small machine they would otherwise starve the JavaFX and render threads (long pulse gaps).
+        // Its threads also run below the UI's priority, so that the JavaFX and render threads get a
+        // core at once when the machine has more runnable threads than cores.
+        ComputePriority.runInBackground(true);
         Parallel.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         this.controller = new SessionController(t -> Dialogs.error(stage, "The session stopped", t));
         this.prompt = new PromptPane(this::startSession, this::loadPromptFile);

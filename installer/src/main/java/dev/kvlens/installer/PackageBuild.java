@@ -29,11 +29,12 @@ public final class PackageBuild {
     /**
      * Runtime modules, from jdeps over the app's class path: java.prefs (settings), java.sql
      * (JFreeChart's JDBC dataset types), java.logging/java.xml (libraries), jdk.unsupported (JavaFX),
-     * jdk.zipfs (scenarios are listed inside the app jar), jdk.incubator.vector (the kernels).
+     * jdk.zipfs (scenarios are listed inside the app jar), jdk.incubator.vector (the kernels),
+     * java.management (kvlens bench watches the JIT compiler to end its warm-up).
      */
-    public static final List<String> MODULES = List.of("java.base", "java.desktop", "java.logging", "java.prefs",
-            "java.sql", "java.xml", "jdk.unsupported", "jdk.zipfs", "jdk.incubator.vector", "javafx.controls",
-            "javafx.swing");
+    public static final List<String> MODULES = List.of("java.base", "java.desktop", "java.logging",
+            "java.management", "java.prefs", "java.sql", "java.xml", "jdk.unsupported", "jdk.zipfs",
+            "jdk.incubator.vector", "javafx.controls", "javafx.swing");
 
     /**
      * What the ./kvlens launcher passes to the JVM, plus native access for JavaFX, a named module here;

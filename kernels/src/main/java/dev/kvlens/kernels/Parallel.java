@@ -33,14 +33,17 @@ public final class Parallel {
         return pool.threads;
     }
 
-    /** Replaces the pool with one of {@code threads} threads (the caller counts as one). */
+    /**
+     * Replaces the pool with one of {@code threads} threads (the caller counts as one), also when
+     * {@link ComputePriority#background()} changed since the pool's workers started.
+     */
     public static void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         LOCK.lock();
         try {
-            if (pool.threads != threads) {
+            if (pool.threads != threads || pool.background != ComputePriority.background()) {
                 Pool old = pool;
                 pool = new Pool(threads);
                 old.shutdown();
@@ -126,6 +129,7 @@ public final class Parallel {
 
     private static final class Pool {
         final int threads;
+        final boolean background = ComputePriority.background();
         final Worker[] workers;
         final ParkState[] park;
         volatile Job current;
@@ -176,6 +180,9 @@ public final class Parallel {
         }
 
         void workLoop(ParkState ps) {
+            if (background) {
+                ComputePriority.applyToCurrentThread();
+            }
             Job seen = null;
             while (true) {
                 long spinUntil = System.nanoTime() + SPIN_NANOS;

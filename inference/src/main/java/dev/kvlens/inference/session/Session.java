@@ -25,6 +25,7 @@ import dev.kvlens.inference.session.event.SessionRewound;
 import dev.kvlens.inference.session.event.SessionStarted;
 import dev.kvlens.inference.session.event.TokenStep;
 import dev.kvlens.inference.tokenizer.Tokenizer;
+import dev.kvlens.kernels.ComputePriority;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -362,6 +363,7 @@ public final class Session implements AutoCloseable {
     // ---------------------------------------------------------------- worker
 
     private void work() {
+        ComputePriority.applyToCurrentThread();
         try {
             while (true) {
                 Command c = state == State.RUNNING ? commands.poll() : commands.take();

@@ -29,9 +29,11 @@ class BenchCommandTest {
     @Test
     void jsonReportsMedianSpeeds() throws Exception {
         CliResult r = Cli.run("bench", "--model", Cli.STORIES.toString(), "--prompt-tokens", "16", "--gen-tokens", "4",
-                "--repeat", "3", "--json");
+                "--repeat", "3", "--warmup", "3", "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
+        int warmupRuns = j.get("warmup_runs").asInt();
+        assertTrue(warmupRuns >= 2 && warmupRuns <= 3, "warm-up stops at 2 at the earliest and at --warmup: " + warmupRuns);
         assertEquals(16, j.get("prompt_tokens").asInt());
         assertEquals(4, j.get("gen_tokens").asInt());
         assertEquals(3, j.get("prefill_runs").size());
@@ -67,6 +69,13 @@ class BenchCommandTest {
         assertTrue(r.out().matches("(?s).*decode\\s+\\d+\\.\\d tok/s.*"), r.out());
         assertTrue(r.out().contains("threads   1"), r.out());
         assertTrue(r.out().contains("5 layers, dim 64"), r.out());
+    }
+
+    @Test
+    void warmupOutsideItsRangeIsRefused() {
+        CliResult r = Cli.run("bench", "-m", Cli.STORIES.toString(), "--warmup", "0");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--warmup must be between 1 and 1000, got 0"), r.err());
     }
 
     @Test
