@@ -27,28 +27,34 @@ public final class ComputePriority {
 
     private static volatile boolean background;
     private static final MethodHandle SET_PRIORITY;
+    private static final MethodHandle GET_PRIORITY;
     private static final MethodHandle GET_TID;
 
     static {
-        MethodHandle set = null, tid = null;
+        MethodHandle set = null, get = null, tid = null;
         if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
             try {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup libc = linker.defaultLookup();
                 Optional<MemorySegment> setpriority = libc.find("setpriority");
+                Optional<MemorySegment> getpriority = libc.find("getpriority");
                 Optional<MemorySegment> gettid = libc.find("gettid");
-                if (setpriority.isPresent() && gettid.isPresent()) {
+                if (setpriority.isPresent() && getpriority.isPresent() && gettid.isPresent()) {
                     set = linker.downcallHandle(setpriority.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                    get = linker.downcallHandle(getpriority.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
                     tid = linker.downcallHandle(gettid.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
                 }
             } catch (RuntimeException e) {
                 // No native access: threads keep the default priority.
                 set = null;
+                get = null;
                 tid = null;
             }
         }
         SET_PRIORITY = set;
+        GET_PRIORITY = get;
         GET_TID = tid;
     }
 
@@ -69,7 +75,8 @@ public final class ComputePriority {
 
     /**
      * Called by a compute thread on itself: lowers its priority to {@link #BACKGROUND_NICE} when
-     * compute runs in the background. Returns whether the thread now runs at that priority.
+     * compute runs in the background (a thread already lower stays as it is). Returns whether the
+     * thread now runs at that priority or lower.
      */
     public static boolean applyToCurrentThread() {
         if (!background || SET_PRIORITY == null) {
@@ -77,6 +84,9 @@ public final class ComputePriority {
         }
         try {
             int id = (int) GET_TID.invokeExact();
+            if ((int) GET_PRIORITY.invokeExact(PRIO_PROCESS, id) >= BACKGROUND_NICE) {
+                return true;
+            }
             return (int) SET_PRIORITY.invokeExact(PRIO_PROCESS, id, BACKGROUND_NICE) == 0;
         } catch (Throwable e) {
             // Only a scheduling preference: the thread keeps running at its priority.
