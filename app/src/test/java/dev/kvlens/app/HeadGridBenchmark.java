@@ -62,13 +62,23 @@ class HeadGridBenchmark {
                 && window.controller().session().state() == dev.kvlens.inference.session.Session.State.PAUSED);
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         AtomicLong last = new AtomicLong(), lastCpu = new AtomicLong(), worst = new AtomicLong(), cpuSum = new AtomicLong();
-        AtomicLong pulses = new AtomicLong(), worstCpu = new AtomicLong();
+        AtomicLong pulses = new AtomicLong(), worstCpu = new AtomicLong(), worstAt = new AtomicLong();
+        AtomicLong over100 = new AtomicLong(), firstPulse = new AtomicLong(), worstUptime = new AtomicLong();
         AnimationTimer monitor = new AnimationTimer() {
             @Override
             public void handle(long now) {
                 long c = cpu.getCurrentThreadCpuTime();
                 long prev = last.getAndSet(now), prevCpu = lastCpu.getAndSet(c);
-                if (prev != 0) {
+                if (prev == 0) {
+                    firstPulse.set(now);
+                } else {
+                    if (now - prev > worst.get()) {
+                        worstAt.set(now - firstPulse.get());
+                        worstUptime.set(ManagementFactory.getRuntimeMXBean().getUptime());
+                    }
+                    if (now - prev > 100_000_000L) {
+                        over100.incrementAndGet();
+                    }
                     worst.accumulateAndGet(now - prev, Math::max);
                     cpuSum.addAndGet(c - prevCpu);
                     worstCpu.accumulateAndGet(c - prevCpu, Math::max);
@@ -87,9 +97,10 @@ class HeadGridBenchmark {
         WaitForAsyncUtils.asyncFx(monitor::stop).get();
         long paints = onFx(() -> window.headGrid().paints()) - paints0;
         System.out.printf(Locale.ROOT, "BENCH %d layers x %d heads (%d KV), %d prompt tokens, %d new: decode %.1f s"
-                + " (%.1f tok/s), head grid %.1f fps, %.1f pulses/s, worst gap %.1f ms, FX CPU %.1f ms per pulse"
-                + " (worst %.1f), load %.1f%n", layers, heads, kv, promptTokens, tokens, s, tokens / s, paints / s, pulses.get() / s,
-                worst.get() / 1e6, cpuSum.get() / 1e6 / Math.max(1, pulses.get()), worstCpu.get() / 1e6,
+                + " (%.1f tok/s), head grid %.1f fps, %.1f pulses/s, worst gap %.1f ms (%.1f s after the first pulse, JVM uptime %.3f s;"
+                + " %d gaps over 100 ms), FX CPU %.1f ms per pulse (worst %.1f), load %.1f%n", layers, heads, kv,
+                promptTokens, tokens, s, tokens / s, paints / s, pulses.get() / s, worst.get() / 1e6, worstAt.get() / 1e9, worstUptime.get() / 1e3,
+                over100.get(), cpuSum.get() / 1e6 / Math.max(1, pulses.get()), worstCpu.get() / 1e6,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         FxToolkit.setupFixture(() -> window.stage().close());
     }

@@ -37,12 +37,13 @@ public final class PackageBuild {
             "jdk.incubator.vector", "javafx.controls", "javafx.swing");
 
     /**
-     * What the ./kvlens launcher passes to the JVM, plus native access for JavaFX, a named module here;
-     * $APPDIR is jpackage's token for the image's app/ folder.
+     * What the ./kvlens launcher passes to the JVM for the window (its collector included: G1 with a
+     * 30 ms pause goal), plus native access for JavaFX, a named module here; $APPDIR is jpackage's token
+     * for the image's app/ folder.
      */
     public static final List<String> JAVA_OPTIONS = List.of("--add-modules=jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED,javafx.graphics", "--sun-misc-unsafe-memory-access=allow",
-            "-XX:+UseParallelGC", "-Xss4m",
+            "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=30", "-Xss4m",
             "-Dkvlens.assets=$APPDIR/" + ASSETS);
 
     private static final String DESCRIPTION = "Explore what a language model attends to and what its KV cache keeps";
