@@ -13,8 +13,9 @@ import java.util.Optional;
  * priority of a user interface in the same process. Java's thread priorities change nothing on
  * Linux by default, so this raises the thread's nice value with {@code setpriority} on its own
  * thread id: when the machine has more runnable threads than cores, the scheduler then gives the
- * JavaFX and render threads a core as soon as they wake instead of a fair share later, which is
- * what keeps a window's pulses regular while it decodes. Other processes are not affected beyond
+ * JavaFX and render threads a core as soon as they wake rather than a fair share later (the
+ * window's longest stalls were garbage collection, which this does not touch; see the launcher's
+ * collector). Other processes are not affected beyond
  * this process using less of the machine when they compete. Unprivileged processes may raise nice
  * values but not lower them, so the setting is one-way for threads already lowered. Elsewhere than
  * Linux this does nothing.
