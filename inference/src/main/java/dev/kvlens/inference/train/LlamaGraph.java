@@ -3,8 +3,11 @@ package dev.kvlens.inference.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,9 +33,14 @@ final class LlamaGraph {
     static final String LOGITS = "logits";
     static final String LOSS = "loss";
 
+    /** The name SameDiff gives the backward graph it builds (its own constant is not public). */
+    private static final String GRADIENT_FUNCTION = "grad";
+
     private final SameDiff sd;
     private final int batch;
     private final int length;
+    /** One per thread that ran {@link #gradients} (a SameDiff session is per thread). */
+    private final Map<Long, StepArrayPool> stepArrays = new ConcurrentHashMap<>();
 
     /**
      * @param weights the trainer's arrays by GGUF name, in {@link LlamaParameter#trainerShape()}; the
@@ -125,6 +133,32 @@ final class LlamaGraph {
         } finally {
             System.setOut(stdout);
         }
+    }
+
+    /**
+     * The {@code outputs} and the gradients of {@code variables} for one block. The arrays returned
+     * are reused by this graph's next call on the same thread: use them before calling again.
+     */
+    OutAndGrad gradients(Map<String, INDArray> feed, List<String> outputs, List<String> variables) {
+        StepArrayPool arrays = stepArrays.computeIfAbsent(Thread.currentThread().threadId(), thread -> {
+            SameDiff backward = sd.getFunction(GRADIENT_FUNCTION);
+            if (backward == null) {
+                throw new IllegalStateException("prepareGradients() first");
+            }
+            InferenceSession session = new InferenceSession(backward);
+            StepArrayPool pool = new StepArrayPool();
+            session.setMmgr(pool);
+            backward.getSessions().put(thread, session);
+            return pool;
+        });
+        arrays.recycle();
+        return sd.calculateGradientsAndOutputs(feed, outputs, variables);
+    }
+
+    /** Frees the arrays of {@link #gradients} now; the graph is not used after this. */
+    void close() {
+        stepArrays.values().forEach(StepArrayPool::close);
+        stepArrays.clear();
     }
 
     SameDiff sameDiff() {

@@ -48,7 +48,8 @@ public final class LlamaTrainer {
     private final List<String> variableNames = new ArrayList<>();
     private final Map<String, String> nameOfVariable = new HashMap<>();
     private LlamaGraph[] trainingGraphs;
-    private ExecutorService pool;
+    /** One thread per worker: a graph always runs on the same thread, so it keeps one session and one set of arrays. */
+    private ExecutorService[] workerThreads;
     private int workers = 1;
     private int stepsDone;
 
@@ -237,7 +238,7 @@ public final class LlamaTrainer {
             List<Future<OutAndGrad>> futures = new ArrayList<>();
             for (int i = 0; i < workers; i++) {
                 int worker = i;
-                futures.add(pool.submit(() -> gradients(graphs[worker], worker, inputs, targets, lossWeights)));
+                futures.add(workerThreads[i].submit(() -> gradients(graphs[worker], worker, inputs, targets, lossWeights)));
             }
             for (int i = 0; i < workers; i++) {
                 try {
@@ -301,18 +302,26 @@ public final class LlamaTrainer {
     /** One graph per thread for {@code share} windows of {@code length} inputs; built once per shape. */
     private LlamaGraph[] graphsFor(int share, int length) {
         if (trainingGraphs == null || trainingGraphs[0].batch() != share || trainingGraphs[0].length() != length) {
+            if (trainingGraphs != null) {
+                for (LlamaGraph g : trainingGraphs) {
+                    g.close();
+                }
+            }
             trainingGraphs = new LlamaGraph[workers];
             for (int i = 0; i < workers; i++) {
                 trainingGraphs[i] = new LlamaGraph(shape, parameters, weights, vocab, share, length);
                 trainingGraphs[i].prepareGradients();
             }
         }
-        if (workers > 1 && pool == null) {
-            pool = Executors.newFixedThreadPool(workers, r -> {
-                Thread t = new Thread(r, "kvlens-train");
-                t.setDaemon(true);
-                return t;
-            });
+        if (workers > 1 && workerThreads == null) {
+            workerThreads = new ExecutorService[workers];
+            for (int i = 0; i < workers; i++) {
+                workerThreads[i] = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "kvlens-train");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
         }
         return trainingGraphs;
     }
@@ -321,7 +330,7 @@ public final class LlamaTrainer {
     private OutAndGrad gradients(LlamaGraph graph, int i, int[][] inputs, int[][] targets, float[][] lossWeights) {
         int share = inputs.length / workers;
         int from = i * share;
-        return graph.sameDiff().calculateGradientsAndOutputs(
+        return graph.gradients(
                 graph.feed(java.util.Arrays.copyOfRange(inputs, from, from + share),
                         java.util.Arrays.copyOfRange(targets, from, from + share),
                         java.util.Arrays.copyOfRange(lossWeights, from, from + share)),

@@ -14,7 +14,8 @@ import java.util.Optional;
  * when freed, so each step zero-fills the same pages again: the trainer ran at about 95,000 page
  * faults a second with 28% of its CPU time in the kernel. Raising the mmap threshold to glibc's
  * largest (32 MiB) and the trim threshold beyond reach keeps more freed blocks for reuse: a 40-step
- * run had 16% fewer faults and 35% less system time (most faults remain: JavaCPP frees late).
+ * run had 16% fewer faults and 35% less system time. (Most remained: SameDiff left its arrays to the
+ * garbage collector; the trainer's StepArrayPool now reuses them.)
  * Settings a user made through the {@code MALLOC_*_} environment variables win; elsewhere than glibc
  * this does nothing.
  */
