@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A {@code rows x cols} weight matrix stored row after row in one GGML format, read straight from
- * mapped memory (never copied to the heap). Row {@code r} holds the weights that produce output
+ * mapped memory (never copied to the heap; Q4_0 reads an off-heap copy of its blocks repacked for
+ * its kernel, made on first use). Row {@code r} holds the weights that produce output
  * {@code r}: {@code out[r] = row(r) . x}, which is how GGUF lays out every linear layer.
  *
  * <p>Instances are immutable and safe to share between threads. {@code x} and {@code out} must not
