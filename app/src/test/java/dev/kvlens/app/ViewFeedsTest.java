@@ -103,6 +103,42 @@ class ViewFeedsTest {
         assertEquals(1, feeds.applies(ViewKind.TIMELINE), "caught up in one batch");
         assertEquals(0, feeds.pending(ViewKind.TIMELINE));
 
+        assertSameState(reference, hidden);
+    }
+
+    /**
+     * A hidden view that passes its bound catches up a slice of its oldest events per pulse (never the
+     * whole backlog in one batch) and still ends in the state of a model fed everything, with frame
+     * history (the head view) and without (the timeline, whose waiting frames replace each other).
+     */
+    @Test
+    void aHiddenViewPastItsBoundCatchesUpInSlices() {
+        SessionViewModel reference = new SessionViewModel();
+        reference.apply(events);
+        int bound = 120, slice = 16;
+        ViewFeeds feeds = new ViewFeeds(() -> ViewKind.OUTPUT, bound, slice);
+        SessionViewModel timeline = feeds.model(ViewKind.TIMELINE);
+        SessionViewModel head = feeds.model(ViewKind.HEAD);
+        int worst = 0;
+        for (SessionEvent e : events) {
+            feeds.accept(e);
+            feeds.flush();
+            worst = Math.max(worst, feeds.pending(ViewKind.HEAD));
+        }
+        assertTrue(events.size() > 4 * bound, "enough events to pass the bound: " + events.size());
+        assertTrue(feeds.applies(ViewKind.HEAD) > 1, "sliced: " + feeds.applies(ViewKind.HEAD) + " batches");
+        assertTrue(worst <= bound + 1, "stayed near the bound: " + worst + " waiting at most");
+        long slices = feeds.applies(ViewKind.TIMELINE);
+        feeds.catchUp(ViewKind.TIMELINE);
+        feeds.catchUp(ViewKind.HEAD);
+        assertEquals(0, feeds.pending(ViewKind.TIMELINE));
+        assertEquals(0, feeds.pending(ViewKind.HEAD));
+        assertTrue(slices >= 1, "the timeline passed its bound too");
+        assertSameState(reference, timeline);
+        assertSameState(reference, head);
+    }
+
+    private static void assertSameState(SessionViewModel reference, SessionViewModel hidden) {
         var m = reference.model();
         assertEquals(reference.lanes().size(), hidden.lanes().size());
         for (int lane = 0; lane < reference.lanes().size(); lane++) {

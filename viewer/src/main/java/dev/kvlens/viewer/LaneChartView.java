@@ -36,11 +36,18 @@ public abstract class LaneChartView extends StyledView {
     /** Set when a series appears (it needs its lane style) or the theme changed. */
     private boolean restyle = true;
     private boolean themeChanged;
+    /** Set when a new session started: the chart is created anew on the next content rebuild. */
+    private boolean sessionChanged;
 
     protected LaneChartView(SessionViewModel model) {
         this.model = model;
         model.revisionProperty().addListener((o, a, b) -> invalidateContent());
-        model.sessionProperty().addListener((o, a, b) -> rebuild());
+        // A new session rebuilds the chart when the view next shows (creating and drawing a chart
+        // took ~50 ms of the JavaFX thread, which hidden views paid on every catch-up with a new session).
+        model.sessionProperty().addListener((o, a, b) -> {
+            sessionChanged = true;
+            invalidateContent();
+        });
         setPrefSize(800, 450);
     }
 
@@ -78,6 +85,11 @@ public abstract class LaneChartView extends StyledView {
      */
     @Override
     protected final void rebuildContent() {
+        if (sessionChanged) {
+            sessionChanged = false;
+            rebuild(); // ends by rebuilding the content
+            return;
+        }
         if (chart == null) {
             return;
         }
