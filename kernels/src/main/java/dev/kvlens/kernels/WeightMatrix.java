@@ -48,6 +48,14 @@ public interface WeightMatrix {
     void matmul(float[] x, int n, float[] out);
 
     /**
+     * Frees native memory the matrix made for its kernels (Q4_0's repacked copy) now rather than when
+     * the garbage collector finds it unreachable, which may be long after a large model was closed.
+     * The matrix must not be used afterwards. Does nothing for formats that made none.
+     */
+    default void release() {
+    }
+
+    /**
      * A matrix over {@code data} (not copied). Rows are whole blocks, so {@code cols} must be a
      * multiple of the type's block size and {@code data} exactly {@code rows * type.byteSize(cols)}
      * bytes long.

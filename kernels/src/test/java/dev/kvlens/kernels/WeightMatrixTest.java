@@ -42,6 +42,20 @@ class WeightMatrixTest {
         return 2e-6 * abs + 1e-30;
     }
 
+    /** Q4_0's repacked copy is freed by release: the matrix then refuses to run rather than read freed memory. */
+    @Test
+    void releasedQ4_0MatrixFreesItsCopy() {
+        WeightMatrix m = matrix(GgmlType.Q4_0, ROWS, TestMatrices.colsFor(GgmlType.Q4_0), 21);
+        float[] x = TestMatrices.gaussian(new Random(22), m.cols(), 1f);
+        float[] out = new float[m.rows()];
+        m.matvec(x, out);
+        double expected = ScalarReference.dot(m.type(), m.data(), 3 * m.type().byteSize(m.cols()), m.cols(), x, 0);
+        assertEquals(expected, out[3], tolerance(referenceRow(m, 3), x, 0));
+        m.release();
+        m.release(); // twice is harmless
+        assertThrows(IllegalStateException.class, () -> m.matvec(x, out));
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void dequantizeRowEqualsScalarReferenceExactly(GgmlType type) {

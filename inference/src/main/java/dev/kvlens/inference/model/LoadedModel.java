@@ -1,12 +1,13 @@
 package dev.kvlens.inference.model;
 
 import dev.kvlens.inference.tokenizer.Tokenizer;
+import dev.kvlens.kernels.WeightMatrix;
 import dev.kvlens.kernels.backend.Backend;
 import dev.kvlens.kernels.backend.BackendChoice;
 
 /**
  * A model ready to run: weights (mapped from its files, which stay open until {@link #close}),
- * tokenizer and facts. Closing it also frees what its backend prepared.
+ * tokenizer and facts. Closing it also frees what its backend and kernels prepared.
  */
 public record LoadedModel(LlamaModel model, Tokenizer tokenizer, ModelFacts facts, AutoCloseable files)
         implements AutoCloseable {
@@ -58,6 +59,10 @@ public record LoadedModel(LlamaModel model, Tokenizer tokenizer, ModelFacts fact
             files.close();
         } catch (Exception e) {
             throw new IllegalStateException("closing " + facts.source(), e);
+        } finally {
+            // Copies the kernels made (Q4_0 repacks its blocks) are freed now, not at some later GC.
+            model.weights().matrices().forEach(WeightMatrix::release);
+            model.weights().tokenEmbedding().release();
         }
     }
 }
