@@ -61,19 +61,30 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
             throw new IllegalArgumentException("matvec of " + rows + " x " + cols + " needs x >= " + cols
                     + " and out >= " + rows + ", got " + x.length + " and " + out.length);
         }
-        float[] prepared = prepareInput(x, 0);
+        Object prepared = prepareInput(x, 0);
         Parallel.forRange(rows, (start, end) -> dotRows(start, end, x, 0, prepared, out, start));
     }
 
     @Override
-    public void matvecRows(float[] x, int start, int end, float[] out, int outOffset) {
-        if (start < 0 || end > rows || start > end || x.length < cols || outOffset < 0
-                || outOffset + (end - start) > out.length) {
+    public PreparedInput prepare(float[] x) {
+        if (x.length < cols) {
+            throw new IllegalArgumentException("input of " + x.length + " for a matrix of " + cols + " columns");
+        }
+        return new PreparedInput(x, type, cols, prepareInput(x, 0));
+    }
+
+    @Override
+    public void matvecRows(PreparedInput input, int start, int end, float[] out, int outOffset) {
+        if (!input.fits(this)) {
+            throw new IllegalArgumentException("input prepared for a " + input.type + " matrix of " + input.cols
+                    + " columns given to " + this);
+        }
+        if (start < 0 || end > rows || start > end || outOffset < 0 || outOffset + (end - start) > out.length) {
             throw new IllegalArgumentException("rows [" + start + ", " + end + ") of " + rows + " x " + cols
-                    + " into out[" + outOffset + "..] of " + out.length + " with x of " + x.length);
+                    + " into out[" + outOffset + "..] of " + out.length);
         }
         if (start < end) {
-            dotRows(start, end, x, 0, prepareInput(x, 0), out, outOffset);
+            dotRows(start, end, input.x, 0, input.derived, out, outOffset);
         }
     }
 
@@ -81,7 +92,7 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
      * Row-independent data a format derives from the input once per matvec (such as per-block
      * sums of x, which turn a quant offset into one scalar per block); null when none is needed.
      */
-    float[] prepareInput(float[] x, int xOffset) {
+    Object prepareInput(float[] x, int xOffset) {
         return null;
     }
 
@@ -91,7 +102,7 @@ abstract class AbstractWeightMatrix implements WeightMatrix {
      * that the kernel is one large compiled method with its own profile: small enough to be
      * inlined into a shared caller, a kernel would be compiled against other formats' profiles.
      */
-    abstract void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset);
+    abstract void dotRows(int start, int end, float[] x, int xOffset, Object prepared, float[] out, int outOffset);
 
     /** Rows {@code [start, end)} decoded one after another into {@code out} from {@code offset}. */
     abstract void dequantizeRows(int start, int end, float[] out, int offset);

@@ -17,7 +17,7 @@ final class F16Matrix extends AbstractWeightMatrix {
     }
 
     @Override
-    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+    void dotRows(int start, int end, float[] x, int xOffset, Object prepared, float[] out, int outOffset) {
         for (int row = start; row < end; row++) {
             long base = rowOffset(row);
             MemorySegment seg = data;

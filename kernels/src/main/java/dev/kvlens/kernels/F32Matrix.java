@@ -15,7 +15,7 @@ final class F32Matrix extends AbstractWeightMatrix {
     }
 
     @Override
-    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+    void dotRows(int start, int end, float[] x, int xOffset, Object prepared, float[] out, int outOffset) {
         MemorySegment seg = data;
         int n = cols;
         int quarter = (end - start) / 4;

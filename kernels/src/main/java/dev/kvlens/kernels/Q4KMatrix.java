@@ -33,8 +33,8 @@ final class Q4KMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
-        float[] xSums = prepared;
+    void dotRows(int start, int end, float[] x, int xOffset, Object prepared, float[] out, int outOffset) {
+        float[] xSums = (float[]) prepared;
         for (int row = start; row < end; row++) {
             long base = rowOffset(row);
             MemorySegment seg = data;

@@ -27,7 +27,7 @@ final class Q6KMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+    void dotRows(int start, int end, float[] x, int xOffset, Object prepared, float[] out, int outOffset) {
         for (int row = start; row < end; row++) {
             long base = rowOffset(row);
             MemorySegment seg = data;

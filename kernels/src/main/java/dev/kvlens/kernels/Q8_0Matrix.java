@@ -24,7 +24,7 @@ final class Q8_0Matrix extends AbstractWeightMatrix {
     }
 
     @Override
-    void dotRows(int start, int end, float[] x, int xOffset, float[] prepared, float[] out, int outOffset) {
+    void dotRows(int start, int end, float[] x, int xOffset, Object prepared, float[] out, int outOffset) {
         MemorySegment seg = data;
         int blocks = cols / BLOCK;
         int half = (end - start) / 2;

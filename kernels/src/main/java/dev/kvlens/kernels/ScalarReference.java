@@ -38,13 +38,46 @@ public final class ScalarReference {
         }
     }
 
-    /** {@code sum w_i * x_i} of one decoded row, accumulated in double. */
+    /**
+     * {@code sum w_i * x_i} of one decoded row, accumulated in double. For Q4_0, x is first rounded to
+     * 8 bits per block of 32 as llama.cpp does for those weights (see {@link #q4_0Q8Dot}).
+     */
     public static double dot(GgmlType type, MemorySegment data, long offset, int cols, float[] x, int xOff) {
+        if (type == GgmlType.Q4_0) {
+            return q4_0Q8Dot(data, offset, cols, x, xOff);
+        }
         float[] w = new float[cols];
         dequantizeRow(type, data, offset, cols, w, 0);
         double sum = 0;
         for (int i = 0; i < cols; i++) {
             sum += (double) w[i] * x[xOff + i];
+        }
+        return sum;
+    }
+
+    /**
+     * ggml's {@code vec_dot_q4_0_q8_0} on the x86 rounding of x ({@code quantize_row_q8_0}): per block
+     * of 32, {@code d = amax / 127} (kept as f16) and {@code q = rint(x * 127 / amax)}; the block's
+     * integer dot {@code sum (w - 8) * q} scaled by both blocks' d.
+     */
+    public static double q4_0Q8Dot(MemorySegment data, long offset, int cols, float[] x, int xOff) {
+        double sum = 0;
+        for (int b = 0; b < cols / 32; b++) {
+            long blk = offset + 18L * b;
+            int xo = xOff + 32 * b;
+            float amax = 0;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(x[xo + j]));
+            }
+            float id = amax != 0 ? 127f / amax : 0f;
+            float dx = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+            int dot = 0;
+            for (int j = 0; j < 16; j++) {
+                int q = u8(data, blk + 2 + j);
+                dot += ((q & 0x0f) - 8) * (int) Math.rint(x[xo + j] * id);
+                dot += ((q >> 4) - 8) * (int) Math.rint(x[xo + 16 + j] * id);
+            }
+            sum += (double) half(data, blk) * dx * dot;
         }
         return sum;
     }

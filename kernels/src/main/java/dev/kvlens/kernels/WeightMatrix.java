@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Instances are immutable and safe to share between threads. {@code x} and {@code out} must not
  * overlap. Dot products accumulate in float, in a different order from a plain loop, so results
  * agree with the scalar reference ({@link ScalarReference}) to rounding, not bit for bit;
- * {@link #dequantizeRow} is exact.
+ * {@link #dequantizeRow} is exact. Q4_0 products read x rounded to 8 bits per block of 32, as
+ * llama.cpp's do ({@link #roundedInput}); the scalar reference does the same.
  */
 public interface WeightMatrix {
 
@@ -33,12 +34,17 @@ public interface WeightMatrix {
     /** {@code out[r] = row(r) . x} for every row, spread over {@link Parallel}'s threads. */
     void matvec(float[] x, float[] out);
 
+    /** {@code x} with what this matrix's kernels derive from it, for {@link #matvecRows}; x must not change meanwhile. */
+    PreparedInput prepare(float[] x);
+
     /**
      * {@code out[outOffset + r - start] = row(r) . x} for rows {@code [start, end)}, on the calling
      * thread only, with exactly the bits {@link #matvec} gives those rows. Lets a caller run
-     * several matrices that read the same input in one parallel range.
+     * several matrices that read the same input in one parallel range, preparing it once.
+     *
+     * @throws IllegalArgumentException when {@code input} does not {@link PreparedInput#fits fit} this matrix
      */
-    void matvecRows(float[] x, int start, int end, float[] out, int outOffset);
+    void matvecRows(PreparedInput input, int start, int end, float[] out, int outOffset);
 
     /**
      * Matrix-matrix product for {@code n} input vectors laid out one after another in {@code x}
@@ -46,6 +52,16 @@ public interface WeightMatrix {
      * once per tile of tokens, which is what makes prefill faster than {@code n} matvecs.
      */
     void matmul(float[] x, int n, float[] out);
+
+    /**
+     * The input as this matrix's products read it, {@code n} vectors of {@code cols()} values: Q4_0
+     * rounds each to 8 bits per block of 32 as llama.cpp does (its integer kernel needs that), into a
+     * new array; every other format reads x as it is and returns x itself. Other backends' products
+     * (ND4J) use it to compute what this matrix's own kernels compute.
+     */
+    default float[] roundedInput(float[] x, int n) {
+        return x;
+    }
 
     /**
      * Frees native memory the matrix made for its kernels (Q4_0's repacked copy) now rather than when

@@ -150,13 +150,16 @@ class WeightMatrixTest {
         m.matvec(x, whole);
         for (int[] range : new int[][] {{0, 203}, {0, 1}, {5, 6}, {17, 100}, {101, 203}, {50, 50}}) {
             float[] part = new float[range[1] - range[0] + 3];
-            m.matvecRows(x, range[0], range[1], part, 3);
+            m.matvecRows(m.prepare(x), range[0], range[1], part, 3);
             for (int r = range[0]; r < range[1]; r++) {
                 assertEquals(whole[r], part[3 + r - range[0]], 0f, type + " row " + r + " of range " + range[0] + ".." + range[1]);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(x, 0, 204, new float[204], 0));
-        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(x, 10, 20, new float[15], 6));
+        PreparedInput input = m.prepare(x);
+        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(input, 0, 204, new float[204], 0));
+        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(input, 10, 20, new float[15], 6));
+        WeightMatrix other = matrix(type == GgmlType.F32 ? GgmlType.F16 : GgmlType.F32, 4, m.cols(), 28);
+        assertThrows(IllegalArgumentException.class, () -> m.matvecRows(other.prepare(x), 0, 1, new float[1], 0));
     }
 
     /** The same comparison after thousands of calls, so that C2's compiled vector code is what runs. */

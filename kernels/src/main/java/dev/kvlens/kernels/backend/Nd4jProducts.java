@@ -37,7 +37,7 @@ final class Nd4jProducts implements MatrixProducts {
     public void matvec(WeightMatrix m, float[] x, float[] out) {
         checkMatvec(m, x, out);
         INDArray w = backend.weight(m);
-        gemv(w, stageVector(x, m.cols()), m.rows(), out);
+        gemv(w, stageVector(m.roundedInput(x, 1), m.cols()), m.rows(), out);
     }
 
     @Override
@@ -51,10 +51,17 @@ final class Nd4jProducts implements MatrixProducts {
         if (a.cols() != b.cols() || (c != null && c.cols() != a.cols())) {
             throw new IllegalArgumentException("matrices reading one input need equal columns: " + a + ", " + b + ", " + c);
         }
-        INDArray in = stageVector(x, a.cols());
+        INDArray in = stageVector(a.roundedInput(x, 1), a.cols());
         gemv(backend.weight(a), in, a.rows(), outA);
+        // one staged input serves matrices of one format; another format reads x its own way
+        if (b.type() != a.type()) {
+            in = stageVector(b.roundedInput(x, 1), b.cols());
+        }
         gemv(backend.weight(b), in, b.rows(), outB);
         if (c != null) {
+            if (c.type() != b.type()) {
+                in = stageVector(c.roundedInput(x, 1), c.cols());
+            }
             gemv(backend.weight(c), in, c.rows(), outC);
         }
     }
@@ -76,15 +83,16 @@ final class Nd4jProducts implements MatrixProducts {
             return;
         }
         INDArray w = backend.weight(m);
+        float[] input = m.roundedInput(x, n);
         if (backend.hostMemory()) {
             Staged in = matricesIn.computeIfAbsent(shapeKey(n, cols), k -> staged(n, cols));
             Staged result = matricesOut.computeIfAbsent(shapeKey(n, rows), k -> staged(n, rows));
-            in.host().put(0, x, 0, n * cols);
+            in.host().put(0, input, 0, n * cols);
             // out (n x rows) = x (n x cols) . w^T: BLAS sgemm, reading w in place.
             Nd4j.gemm(in.array(), w, result.array(), false, true, 1.0, 0.0);
             result.host().get(0, out, 0, n * rows);
         } else {
-            INDArray in = Nd4j.create(java.util.Arrays.copyOf(x, n * cols), new long[] {n, cols}, 'c');
+            INDArray in = Nd4j.create(java.util.Arrays.copyOf(input, n * cols), new long[] {n, cols}, 'c');
             INDArray result = Nd4j.create(DataType.FLOAT, n, rows);
             Nd4j.gemm(in, w, result, false, true, 1.0, 0.0);
             System.arraycopy(result.data().asFloat(), 0, out, 0, n * rows);
