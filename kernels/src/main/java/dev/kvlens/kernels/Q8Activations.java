@@ -43,11 +43,7 @@ record Q8Activations(short[] q, float[] laneScale, float[] laneOffset, float[] b
         int[] blockSum = new int[blocks];
         for (int b = 0; b < blocks; b++) {
             int xo = xOffset + b * BLOCK;
-            FloatVector amax = FloatVector.fromArray(F, x, xo).abs();
-            for (int k = L; k < BLOCK; k += L) {
-                amax = amax.max(FloatVector.fromArray(F, x, xo + k).abs());
-            }
-            float max = amax.reduceLanes(VectorOperators.MAX);
+            float max = largestMagnitude(x, xo);
             float id = max != 0 ? 127f / max : 0f;
             float d = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
             int group = b / GROUP;
@@ -78,6 +74,15 @@ record Q8Activations(short[] q, float[] laneScale, float[] laneOffset, float[] b
         return new Q8Activations(q, laneScale, laneOffset, blockScale, blockSum);
     }
 
+    /** The largest |x| of the block at {@code x[xo ..]}. */
+    private static float largestMagnitude(float[] x, int xo) {
+        FloatVector amax = FloatVector.fromArray(F, x, xo).abs();
+        for (int k = L; k < BLOCK; k += L) {
+            amax = amax.max(FloatVector.fromArray(F, x, xo + k).abs());
+        }
+        return amax.reduceLanes(VectorOperators.MAX);
+    }
+
     /** {@code rint(x[o ..] * id)} for a vector of values (|x * id| <= 127). */
     private static IntVector rounded(float[] x, int o, float id) {
         FloatVector v = FloatVector.fromArray(F, x, o).mul(id).add(ROUND).sub(ROUND);
@@ -88,11 +93,7 @@ record Q8Activations(short[] q, float[] laneScale, float[] laneOffset, float[] b
     static void roundTrip(float[] x, int xOffset, int cols, float[] out, int outOffset) {
         for (int b = 0; b < cols / BLOCK; b++) {
             int xo = xOffset + b * BLOCK;
-            FloatVector amax = FloatVector.fromArray(F, x, xo).abs();
-            for (int k = L; k < BLOCK; k += L) {
-                amax = amax.max(FloatVector.fromArray(F, x, xo + k).abs());
-            }
-            float max = amax.reduceLanes(VectorOperators.MAX);
+            float max = largestMagnitude(x, xo);
             float id = max != 0 ? 127f / max : 0f;
             float d = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
             for (int k = 0; k < BLOCK; k += L) {
