@@ -181,7 +181,7 @@ final class Q4_0Matrix extends AbstractWeightMatrix {
         int groups = blocks / GROUP;
         long rowNibbles = (long) blocks * NIBBLE_BYTES;
         long rowScales = (long) blocks * Float.BYTES;
-        boolean tail = groups * GROUP != blocks;
+        boolean leftover = groups * GROUP != blocks;
         float[] lanes = new float[2 * L];
         // Two rows at a time, half a range apart (as in Q8_0Matrix): each x load feeds both rows, and
         // two streams in different pages keep more memory requests in flight. An odd last row is
@@ -224,8 +224,8 @@ final class Q4_0Matrix extends AbstractWeightMatrix {
             accB.intoArray(lanes, L);
             float sumA = Simd.sumLanes(lanes, 0);
             float sumB = Simd.sumLanes(lanes, L);
-            out[outOffset + rowA - start] = tail ? sumA + tail(a, nib, na, sc, sa, groups) : sumA;
-            out[outOffset + rowB - start] = tail ? sumB + tail(a, nib, nb, sc, sb, groups) : sumB;
+            out[outOffset + rowA - start] = leftover ? sumA + tail(a, nib, na, sc, sa, groups) : sumA;
+            out[outOffset + rowB - start] = leftover ? sumB + tail(a, nib, nb, sc, sb, groups) : sumB;
         }
     }
 
